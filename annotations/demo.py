@@ -1,0 +1,245 @@
+"""Demo content written for this project: three short articles, four users, annotations in review.
+
+Loading is idempotent: users, articles and evidence are matched by natural keys, and an article's
+demo annotations are created only when it has none yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from annotations import anchoring, editing, workflow
+from annotations.models import Annotation, Article, Evidence, Label, Stance
+from annotations.permissions import ANNOTATORS, REVIEWERS
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    group: str | None
+    is_staff: bool = False
+    is_superuser: bool = False
+
+
+USERS = [
+    DemoUser("annotator1", "annotate-demo-1", ANNOTATORS),
+    DemoUser("annotator2", "annotate-demo-2", ANNOTATORS),
+    DemoUser("reviewer1", "review-demo-1", REVIEWERS, is_staff=True),
+    DemoUser("admin", "admin-demo", None, is_staff=True, is_superuser=True),
+]
+
+ARTICLES = [
+    {
+        "title": "Harbour authority disputes claim that ferry fares will double",
+        "publisher": "The Coastal Ledger",
+        "byline": "Inès Fàbregas",
+        "published_on": dt.date(2026, 3, 14),
+        "body": (
+            "Ferry fares between Porthallow and the islands will double next spring, "
+            "according to a leaked memo seen by The Coastal Ledger 🚢.\n\n"
+            "“Fares will rise by 100 per cent from April,” the memo states, citing fuel costs "
+            "that have climbed 38% since 2024.\n\n"
+            "The harbour authority’s chair, Zoë Pennington, rejected the figure. “No decision "
+            "on fares has been taken, and nobody is planning to double them,” she said on "
+            "Tuesday.\n\n"
+            "Island residents already pay more per mile than mainland commuters, a 2025 "
+            "regional transport survey found."
+        ),
+    },
+    {
+        "title": "Council says new bike lanes cut cycling injuries by 40%",
+        "publisher": "Metro Daily",
+        "byline": "José Núñez",
+        "published_on": dt.date(2026, 5, 2),
+        "body": (
+            "Protected bike lanes on Calle Mayor cut cycling injuries by 40% in their first "
+            "year, the city council said in a statement on Monday.\n\n"
+            "“The numbers speak for themselves 🚲,” said councillor Martín Ibáñez, who "
+            "championed the scheme.\n\n"
+            "Hospital records released under a freedom-of-information request show 212 "
+            "cycling admissions in 2025, against 251 the year before: a fall of about 16%.\n\n"
+            "A spokesperson for the cyclists’ union said the council’s figure counted only "
+            "collisions reported to the police."
+        ),
+    },
+    {
+        "title": "Minister denies report that rural clinics will close",
+        "publisher": "Nordic Wire",
+        "byline": "Søren Ødegård",
+        "published_on": dt.date(2026, 9, 21),
+        "body": (
+            "Eleven rural health clinics will close by the end of the year, the newspaper "
+            "Dagsavisen reported on Friday, quoting an internal ministry plan.\n\n"
+            "Health minister Åsa Lindqvist denied the report. “Not a single clinic is on a "
+            "closure list,” Lindqvist told reporters in Tromsø.\n\n"
+            "The ministry’s own budget proposal, published in August, cuts rural primary-care "
+            "funding by 12 per cent."
+        ),
+    },
+]
+
+EVIDENCE = [
+    {
+        "url": "https://example.org/porthallow-harbour-authority/fares-statement-2026",
+        "title": "Statement on ferry fares",
+        "publisher": "Porthallow Harbour Authority",
+        "excerpt": "No decision on fare levels for 2026–27 has been made.",
+    },
+    {
+        "url": "https://example.org/city-hospital/foi-cycling-admissions-2024-2025",
+        "title": "FOI response: cycling admissions 2024–2025",
+        "publisher": "City General Hospital",
+        "excerpt": "Admissions coded as pedal-cycle injuries: 251 (2024), 212 (2025).",
+    },
+]
+
+
+@dataclass
+class Step:
+    """One demo annotation: found by its quote, then walked through the review workflow."""
+
+    article: int
+    author: str
+    label: str
+    quote: str
+    note: str = ""
+    transitions: tuple[tuple[str, str, str], ...] = ()  # (transition, username, note)
+    evidence: tuple[tuple[int, str], ...] = ()  # (evidence index, stance)
+    links_to: tuple[int, ...] = ()  # indexes of earlier steps this one links to
+
+
+STEPS = [
+    Step(
+        0,
+        "annotator1",
+        Label.CLAIM,
+        "Ferry fares between Porthallow and the islands will double next spring",
+        transitions=(
+            ("submit", "annotator1", ""),
+            ("approve", "reviewer1", "Clear, checkable claim."),
+        ),
+    ),
+    Step(
+        0,
+        "annotator1",
+        Label.ATTRIBUTION,
+        "according to a leaked memo seen by The Coastal Ledger",
+        links_to=(0,),
+        transitions=(("submit", "annotator1", ""),),
+    ),
+    Step(
+        0,
+        "annotator1",
+        Label.DENIAL,
+        "No decision on fares has been taken, and nobody is planning to double them",
+        evidence=((0, Stance.SUPPORTS),),
+        links_to=(0,),
+        transitions=(("submit", "annotator1", ""),),
+    ),
+    Step(
+        0,
+        "annotator2",
+        Label.CLAIM,
+        "fuel costs that have climbed 38% since 2024",
+        note="Check against the regulator's fuel index.",
+    ),
+    Step(
+        1,
+        "annotator2",
+        Label.CLAIM,
+        "cut cycling injuries by 40% in their first year",
+        evidence=((1, Stance.REFUTES),),
+        transitions=(
+            ("submit", "annotator2", ""),
+            ("request_changes", "reviewer1", "Span should include the street name."),
+        ),
+    ),
+    Step(
+        1,
+        "annotator2",
+        Label.ATTRIBUTION,
+        "the city council said in a statement on Monday",
+        links_to=(4,),
+    ),
+    Step(
+        2,
+        "annotator1",
+        Label.CLAIM,
+        "Eleven rural health clinics will close by the end of the year",
+        transitions=(
+            ("submit", "annotator1", ""),
+            ("reject", "reviewer1", "Duplicate of a claim already checked last week."),
+        ),
+    ),
+    Step(2, "annotator1", Label.DENIAL, "Not a single clinic is on a closure list", links_to=(6,)),
+]
+
+
+def load() -> dict[str, str]:
+    """Load the demo data and return the demo log-ins (username -> password)."""
+    with transaction.atomic():
+        users = {spec.username: _user(spec) for spec in USERS}
+        articles = [_article(spec, users["admin"]) for spec in ARTICLES]
+        evidence = [_evidence(spec, users["annotator1"]) for spec in EVIDENCE]
+        fresh = {a.pk for a in articles if not Annotation.objects.filter(article=a).exists()}
+        created: list[Annotation | None] = []
+        for step in STEPS:
+            article = articles[step.article]
+            made = (
+                _annotate(step, article, users, evidence, created) if article.pk in fresh else None
+            )
+            created.append(made)
+    return {spec.username: spec.password for spec in USERS}
+
+
+def _user(spec: DemoUser):
+    User = get_user_model()
+    user, made = User.objects.get_or_create(
+        username=spec.username,
+        defaults={"is_staff": spec.is_staff, "is_superuser": spec.is_superuser},
+    )
+    if made:
+        user.set_password(spec.password)
+        user.save()
+    if spec.group:
+        user.groups.add(Group.objects.get(name=spec.group))
+    return user
+
+
+def _article(spec: dict, creator) -> Article:
+    body = anchoring.normalise_body(spec["body"])
+    article, _ = Article.objects.get_or_create(
+        title=spec["title"],
+        body_hash=anchoring.body_hash(body),
+        defaults={**spec, "created_by": creator},
+    )
+    return article
+
+
+def _evidence(spec: dict, user) -> Evidence:
+    evidence, _ = Evidence.objects.get_or_create(
+        url=spec["url"], defaults={**spec, "added_by": user, "accessed_on": dt.date(2026, 10, 1)}
+    )
+    return evidence
+
+
+def _annotate(step: Step, article: Article, users, evidence, earlier) -> Annotation:
+    author = users[step.author]
+    annotation = editing.create_annotation(
+        article=article, author=author, label=step.label, quote=step.quote, note=step.note
+    )
+    for index, stance in step.evidence:
+        editing.attach_evidence(
+            annotation=annotation, evidence=evidence[index], stance=stance, user=author
+        )
+    for index in step.links_to:
+        editing.add_link(source=annotation, target=earlier[index], user=author)
+    for name, username, note in step.transitions:
+        annotation = workflow.perform(name, annotation=annotation, user=users[username], note=note)
+    return annotation

@@ -1,0 +1,241 @@
+"""Writes authors make: creating, changing and deleting annotations, their links and evidence.
+
+Every function checks permissions.py, validates through anchoring.py and linking.py, and takes
+the row lock of concurrency.py, so the API and the pages share one set of rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from annotations import anchoring, concurrency, linking, permissions
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    Label,
+    Stance,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+EDITABLE_FIELDS = frozenset({"label", "note", "start", "end", "quote"})
+
+
+def _resolve_span(
+    body: str,
+    *,
+    start: int | None,
+    end: int | None,
+    quote: str | None,
+    prefix: str = "",
+    suffix: str = "",
+) -> anchoring.Span:
+    try:
+        if start is not None or end is not None:
+            if start is None or end is None:
+                missing = "start" if start is None else "end"
+                raise anchoring.SpanError("start and end are given together.", missing)
+            return anchoring.span_at(body, start, end, quote)
+        if quote is None:
+            raise anchoring.SpanError("Give start and end, or a quote to find.", "quote")
+        return anchoring.locate(body, quote, prefix, suffix)
+    except anchoring.SpanError as exc:
+        raise ValidationError({exc.field: exc.message}) from exc
+
+
+def _check_label(label: str) -> None:
+    if label not in Label.values:
+        raise ValidationError({"label": f"{label!r} is not one of {', '.join(Label.values)}."})
+
+
+def create_annotation(
+    *,
+    article: Article,
+    author: AbstractBaseUser,
+    label: str,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    note: str = "",
+) -> Annotation:
+    """Create a draft; offsets (with the quote the client saw) or a quote to locate anchor it."""
+    if not permissions.can_create_annotation(author):
+        raise PermissionDenied("You do not have permission to annotate.")
+    _check_label(label)
+    span = _resolve_span(
+        article.body, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
+    )
+    annotation = Annotation(
+        article=article,
+        author=author,
+        label=label,
+        start=span.start,
+        end=span.end,
+        quote=span.quote,
+        prefix=span.prefix,
+        suffix=span.suffix,
+        note=note,
+    )
+    annotation._history_user = author
+    annotation.save()
+    return annotation
+
+
+def update_annotation(
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> Annotation:
+    """Apply label, note or span changes; the span is re-anchored and re-validated."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+    with transaction.atomic():
+        locked = concurrency.lock(annotation, expected_version)
+        if not permissions.can_edit_annotation(user, locked):
+            raise PermissionDenied(_edit_refusal(locked))
+        if "label" in changes:
+            _check_label(changes["label"])
+            problem = linking.label_change_problem(locked, changes["label"])
+            if problem:
+                raise ValidationError({"label": f"The label cannot change. {problem}"})
+            locked.label = changes["label"]
+        if "note" in changes:
+            locked.note = changes["note"]
+        if {"start", "end", "quote"} & set(changes):
+            span = _resolve_span(
+                locked.article.body,
+                start=changes.get("start", locked.start if "quote" not in changes else None),
+                end=changes.get("end", locked.end if "quote" not in changes else None),
+                quote=changes.get("quote"),
+            )
+            locked.start, locked.end, locked.quote = span.start, span.end, span.quote
+            locked.prefix, locked.suffix = span.prefix, span.suffix
+        locked.version += 1
+        locked._history_user = user
+        locked.save()
+    return locked
+
+
+def delete_annotation(
+    *, annotation: Annotation, user: AbstractBaseUser, expected_version: int | None = None
+) -> None:
+    with transaction.atomic():
+        locked = concurrency.lock(annotation, expected_version)
+        if not permissions.can_delete_annotation(user, locked):
+            raise PermissionDenied(_edit_refusal(locked))
+        locked._history_user = user
+        locked.delete()
+
+
+def _edit_refusal(annotation: Annotation) -> str:
+    if annotation.status in permissions.EDITABLE_STATUSES:
+        return "Only the author can change this annotation."
+    status = annotation.get_status_display().lower()
+    return f"This annotation is {status} and can no longer be changed."
+
+
+def _touch(annotation: Annotation, user: AbstractBaseUser) -> None:
+    """Bump the version: links and evidence are part of what a client's copy shows."""
+    annotation.version += 1
+    annotation._history_user = user
+    annotation.save(update_fields=["version", "updated_at"])
+
+
+def add_link(
+    *,
+    source: Annotation,
+    target: Annotation,
+    user: AbstractBaseUser,
+    expected_version: int | None = None,
+) -> AnnotationLink:
+    with transaction.atomic():
+        locked = concurrency.lock(source, expected_version)
+        if not permissions.can_edit_annotation(user, locked):
+            raise PermissionDenied(_edit_refusal(locked))
+        try:
+            kind = linking.link_kind(locked, target)
+        except ValueError as exc:
+            raise ValidationError({"target": str(exc)}) from exc
+        if AnnotationLink.objects.filter(source=locked, target=target).exists():
+            raise ValidationError({"target": "These annotations are already linked."})
+        link = AnnotationLink.objects.create(
+            source=locked, target=target, kind=kind, created_by=user
+        )
+        _touch(locked, user)
+    return link
+
+
+def remove_link(
+    *,
+    source: Annotation,
+    target_id: int,
+    user: AbstractBaseUser,
+    expected_version: int | None = None,
+) -> Annotation:
+    with transaction.atomic():
+        locked = concurrency.lock(source, expected_version)
+        if not permissions.can_edit_annotation(user, locked):
+            raise PermissionDenied(_edit_refusal(locked))
+        deleted, _ = AnnotationLink.objects.filter(source=locked, target_id=target_id).delete()
+        if not deleted:
+            raise ValidationError({"target": "This annotation has no link to that one."})
+        _touch(locked, user)
+    return locked
+
+
+def attach_evidence(
+    *,
+    annotation: Annotation,
+    evidence: Evidence,
+    stance: str,
+    user: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+) -> EvidenceLink:
+    if stance not in Stance.values:
+        raise ValidationError({"stance": f"{stance!r} is not one of {', '.join(Stance.values)}."})
+    with transaction.atomic():
+        locked = concurrency.lock(annotation, expected_version)
+        if not permissions.can_edit_annotation(user, locked):
+            raise PermissionDenied(_edit_refusal(locked))
+        try:
+            with transaction.atomic():
+                link = EvidenceLink.objects.create(
+                    annotation=locked, evidence=evidence, stance=stance, note=note, added_by=user
+                )
+        except IntegrityError as exc:
+            raise ValidationError({"evidence": "This evidence is already attached."}) from exc
+        _touch(locked, user)
+    return link
+
+
+def detach_evidence(
+    *,
+    annotation: Annotation,
+    evidence_id: int,
+    user: AbstractBaseUser,
+    expected_version: int | None = None,
+) -> Annotation:
+    with transaction.atomic():
+        locked = concurrency.lock(annotation, expected_version)
+        if not permissions.can_edit_annotation(user, locked):
+            raise PermissionDenied(_edit_refusal(locked))
+        deleted, _ = EvidenceLink.objects.filter(
+            annotation=locked, evidence_id=evidence_id
+        ).delete()
+        if not deleted:
+            raise ValidationError({"evidence": "That evidence is not attached to this annotation."})
+        _touch(locked, user)
+    return locked

@@ -1,0 +1,315 @@
+"""The fact-check domain: articles, annotated spans, their links, evidence and review events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from annotations import anchoring
+from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, EvidenceQuerySet
+
+# javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
+http_url_validator = URLValidator(schemes=["http", "https"])
+_HTTP_URL = Q(url__istartswith="http://") | Q(url__istartswith="https://")
+
+
+class Label(models.TextChoices):
+    CLAIM = "claim", "Claim"
+    DENIAL = "denial", "Denial"
+    ATTRIBUTION = "attribution", "Attribution"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    CONTEXT = "context", "Context"
+
+
+class LinkKind(models.TextChoices):
+    ATTRIBUTES = "attributes", "Attributes"  # attribution -> the claim or denial it attributes
+    DENIES = "denies", "Denies"  # denial -> the claim it denies
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=200, blank=True)
+    byline = models.CharField(max_length=300, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True, validators=[http_url_validator])
+    published_on = models.DateField(null=True, blank=True)
+    body = models.TextField(help_text="Canonical plain text; annotation offsets count into it.")
+    body_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_created",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A re-import of the same text under the same title is the same article.
+            models.UniqueConstraint(fields=["body_hash", "title"], name="article_unique_text"),
+            models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
+        ]
+        indexes = [
+            # Article list filtered by publisher.
+            models.Index(fields=["publisher"], name="article_publisher_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # Every path that stores a body goes through here, so offsets always count into the
+        # canonical form.
+        self.title = self.title.strip()
+        self.body = anchoring.normalise_body(self.body)
+        self.body_hash = anchoring.body_hash(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_hash"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        stored = Article.objects.filter(pk=self.pk).values_list("body", flat=True).first()
+        if (
+            stored is not None
+            and stored != anchoring.normalise_body(self.body)
+            and self.annotations.exists()
+        ):
+            raise ValidationError(
+                {"body": "The text cannot change once annotated: offsets count into it."}
+            )
+
+
+class Annotation(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    label = models.CharField(max_length=20, choices=Label.choices)
+    start = models.PositiveIntegerField(help_text="Code point offset of the first character.")
+    end = models.PositiveIntegerField(help_text="Code point offset just past the last character.")
+    quote = models.TextField(help_text="The exact text between start and end.")
+    prefix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    suffix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    note = models.TextField(blank=True, max_length=10_000)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_annotations",
+    )
+    review_note = models.TextField(blank=True, max_length=10_000)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id", "start", "end", "id"]
+        permissions = [("review_annotation", "Can review annotations of other authors")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="annotation_start_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="annotation_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("quote")), name="annotation_quote_fills_span"
+            ),
+            models.CheckConstraint(
+                condition=Q(label__in=Label.values), name="annotation_label_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="annotation_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+            # A rejection or a request for changes always tells the author why.
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.REJECTED, Status.CHANGES_REQUESTED])
+                | ~Q(review_note=""),
+                name="annotation_review_note_when_sent_back",
+            ),
+        ]
+        indexes = [
+            # Article page: an article's annotations in text order.
+            models.Index(fields=["article", "start", "end"], name="annotation_article_span_idx"),
+            # Review queue and "changed since" reads: by status, then time.
+            models.Index(fields=["status", "updated_at"], name="annotation_status_updated_idx"),
+            models.Index(fields=["status", "submitted_at"], name="annotation_status_subm_idx"),
+            # "Mine": an author's annotations, newest first.
+            models.Index(fields=["author", "-updated_at"], name="annotation_author_idx"),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"
+        return f"{self.get_label_display()}: “{quote}”"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.article_id is None or self.start is None or self.end is None:
+            return
+        try:
+            anchoring.span_at(self.article.body, self.start, self.end, self.quote)
+        except anchoring.SpanError as exc:
+            raise ValidationError({exc.field: exc.message}) from exc
+
+
+class Evidence(models.Model):
+    url = models.URLField(max_length=2000, validators=[http_url_validator])
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=200, blank=True)
+    excerpt = models.TextField(blank=True, max_length=10_000)
+    accessed_on = models.DateField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence_added",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=_HTTP_URL, name="evidence_url_http")]
+        indexes = [models.Index(fields=["url"], name="evidence_url_idx")]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class EvidenceLink(models.Model):
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="evidence_links"
+    )
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="links")
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    note = models.TextField(blank=True, max_length=10_000)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "evidence"], name="evidence_link_once_per_annotation"
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="evidence_link_stance_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.evidence}"
+
+
+class AnnotationLink(models.Model):
+    source = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="outgoing_links")
+    target = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="incoming_links")
+    kind = models.CharField(max_length=12, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="annotation_link_once"),
+            models.CheckConstraint(
+                condition=~Q(source=F("target")), name="annotation_link_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=LinkKind.values), name="annotation_link_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["target"], name="annotation_link_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
+    def clean(self) -> None:
+        from annotations.linking import link_kind
+
+        super().clean()
+        if self.source_id and self.target_id:
+            try:
+                self.kind = link_kind(self.source, self.target)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+
+
+class ReviewEvent(models.Model):
+    """One status change, written by annotations.workflow and never edited."""
+
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="review_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_events"
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=Status.values) & Q(to_status__in=Status.values),
+                name="review_event_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_status=F("to_status")), name="review_event_changes_status"
+            ),
+        ]
+        indexes = [
+            # Export's reviewed_since filter and the history on the review page.
+            models.Index(fields=["annotation", "created_at"], name="review_event_annotation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status} by {self.actor_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Review history is append-only: a ReviewEvent is never edited.")
+        super().save(*args, **kwargs)

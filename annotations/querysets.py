@@ -1,0 +1,73 @@
+"""Reads shaped once: visibility rules and the joins each screen needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    User = AbstractBaseUser | AnonymousUser
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> AnnotationQuerySet:
+        """Annotations the user may see: their own, and everyone's once out of draft."""
+        from annotations.permissions import annotation_visibility
+
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(annotation_visibility(user))
+
+    def with_related(self) -> AnnotationQuerySet:
+        """Join and prefetch everything an annotation is shown with: no query per row."""
+        from annotations.models import AnnotationLink, EvidenceLink
+
+        return self.select_related("article", "author", "reviewer").prefetch_related(
+            Prefetch(
+                "evidence_links",
+                queryset=EvidenceLink.objects.select_related("evidence").order_by(
+                    "created_at", "id"
+                ),
+            ),
+            Prefetch(
+                "outgoing_links", queryset=AnnotationLink.objects.order_by("created_at", "id")
+            ),
+        )
+
+    def in_text_order(self) -> AnnotationQuerySet:
+        return self.order_by("start", "-end", "id")
+
+    def submitted_queue(self) -> AnnotationQuerySet:
+        """Submitted annotations, the longest-waiting first."""
+        return self.filter(status="submitted").order_by("submitted_at", "id")
+
+
+class ArticleQuerySet(models.QuerySet):
+    def with_counts(self, user: User) -> ArticleQuerySet:
+        """Annotate counts per label and per status over the annotations the user may see."""
+        from annotations.models import Label, Status
+        from annotations.permissions import annotation_visibility
+
+        visible = annotation_visibility(user, prefix="annotations__")
+
+        def count(**lookup: str) -> Count:
+            condition = Q(**{f"annotations__{key}": value for key, value in lookup.items()})
+            return Count("annotations", filter=condition & visible)
+
+        counts = {f"n_{label}": count(label=label) for label in Label.values}
+        counts |= {f"n_{status}": count(status=status) for status in Status.values}
+        return self.annotate(n_annotations=count(), **counts)
+
+    def annotated_by(self, user: User) -> ArticleQuerySet:
+        from annotations.models import Annotation
+
+        return self.filter(Exists(Annotation.objects.filter(article=OuterRef("pk"), author=user)))
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def with_usage(self) -> EvidenceQuerySet:
+        return self.annotate(n_annotations=Count("links", distinct=True))

@@ -1,0 +1,220 @@
+"""Review transitions: the only code that changes an annotation's status.
+
+The API, the admin and the editor pages call these functions and translate WorkflowError; each
+transition locks the row, checks who may act, bumps the version and writes a ReviewEvent in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotations import concurrency, permissions
+from annotations.models import Annotation, ReviewEvent, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class WorkflowError(Exception):
+    """A transition that is not allowed; `code` says why, for callers that map it to a status.
+
+    forbidden: this user may not take this step; invalid_state: not from the current status;
+    note_required: the step needs a note.
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    verb: str
+    sources: frozenset[str]
+    target: str
+    actor: Literal["author", "reviewer"]
+    note_required: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "submit",
+            "submit",
+            frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
+            Status.SUBMITTED,
+            "author",
+        ),
+        Transition("withdraw", "withdraw", frozenset({Status.SUBMITTED}), Status.DRAFT, "author"),
+        Transition(
+            "approve", "approve", frozenset({Status.SUBMITTED}), Status.APPROVED, "reviewer"
+        ),
+        Transition(
+            "reject", "reject", frozenset({Status.SUBMITTED}), Status.REJECTED, "reviewer", True
+        ),
+        Transition(
+            "request_changes",
+            "request changes on",
+            frozenset({Status.SUBMITTED}),
+            Status.CHANGES_REQUESTED,
+            "reviewer",
+            True,
+        ),
+    ]
+}
+
+
+def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: str = "") -> None:
+    """Raise WorkflowError unless the user may take this step on the annotation as it is now."""
+    transition = TRANSITIONS[name]
+    if transition.actor == "author" and annotation.author_id != user.pk:
+        raise WorkflowError(
+            f"Only the author can {transition.verb} this annotation.", code="forbidden"
+        )
+    if transition.actor == "reviewer":
+        if annotation.author_id == user.pk:
+            raise WorkflowError(
+                f"You cannot {transition.verb} your own annotation: "
+                "another reviewer must review it.",
+                code="forbidden",
+            )
+        if not permissions.can_review_annotation(user, annotation):
+            raise WorkflowError(
+                f"Only reviewers can {transition.verb} annotations.", code="forbidden"
+            )
+    if annotation.status not in transition.sources:
+        raise WorkflowError(
+            f"Cannot {transition.verb} an annotation that is "
+            f"{Status(annotation.status).label.lower()}.",
+            code="invalid_state",
+        )
+    if transition.note_required and not note.strip():
+        raise WorkflowError(
+            f"A note is required to {transition.verb} an annotation.", code="note_required"
+        )
+
+
+def available(annotation: Annotation, user: AbstractBaseUser) -> list[str]:
+    """Return the names of the transitions this user may take now (for buttons and menus)."""
+    allowed = []
+    for name, transition in TRANSITIONS.items():
+        try:
+            check(
+                name, annotation=annotation, user=user, note="x" if transition.note_required else ""
+            )
+        except WorkflowError:
+            continue
+        allowed.append(name)
+    return allowed
+
+
+def perform(
+    name: str,
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Annotation:
+    """Take one transition and return the annotation as stored afterwards."""
+    transition = TRANSITIONS[name]
+    note = note.strip()
+    with transaction.atomic():
+        locked = concurrency.lock(annotation, expected_version)
+        check(name, annotation=locked, user=user, note=note)
+        now = timezone.now()
+        from_status = locked.status
+        locked.status = transition.target
+        locked.version += 1
+        fields = ["status", "version", "updated_at"]
+        if transition.actor == "reviewer":
+            locked.reviewer = user
+            locked.reviewed_at = now
+            locked.review_note = note
+            fields += ["reviewer", "reviewed_at", "review_note"]
+        if transition.target == Status.SUBMITTED:
+            locked.submitted_at = now
+            fields.append("submitted_at")
+        locked._history_user = user
+        locked.save(update_fields=fields)
+        ReviewEvent.objects.create(
+            annotation=locked,
+            actor=user,
+            from_status=from_status,
+            to_status=transition.target,
+            note=note,
+            created_at=now,
+        )
+    return locked
+
+
+def submit(
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Annotation:
+    return perform(
+        "submit", annotation=annotation, user=user, note=note, expected_version=expected_version
+    )
+
+
+def withdraw(
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Annotation:
+    return perform(
+        "withdraw", annotation=annotation, user=user, note=note, expected_version=expected_version
+    )
+
+
+def approve(
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Annotation:
+    return perform(
+        "approve", annotation=annotation, user=user, note=note, expected_version=expected_version
+    )
+
+
+def reject(
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    note: str,
+    expected_version: int | None = None,
+) -> Annotation:
+    return perform(
+        "reject", annotation=annotation, user=user, note=note, expected_version=expected_version
+    )
+
+
+def request_changes(
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    note: str,
+    expected_version: int | None = None,
+) -> Annotation:
+    return perform(
+        "request_changes",
+        annotation=annotation,
+        user=user,
+        note=note,
+        expected_version=expected_version,
+    )

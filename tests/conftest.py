@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent: the shared corpus and conformance data are not here")
+    return SHARED
+
+
+@pytest.fixture
+def annotator(db):
+    return factories.annotator(username="annotator")
+
+
+@pytest.fixture
+def other_annotator(db):
+    return factories.annotator(username="other")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.reviewer(username="reviewer")
+
+
+@pytest.fixture
+def other_reviewer(db):
+    return factories.reviewer(username="reviewer2")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def article(db):
+    return factories.ArticleFactory()
+
+
+@pytest.fixture
+def draft(annotator, article):
+    return factories.AnnotationFactory(article=article, author=annotator)
