@@ -50,6 +50,31 @@ def _resolve_span(
         raise ValidationError({exc.field: exc.message}) from exc
 
 
+def create_article(*, user: AbstractBaseUser, **fields: Any) -> Article:
+    """Store a new article; its text is normalised, and the same title and text twice is refused."""
+    if not permissions.can_create_article(user):
+        raise PermissionDenied("You do not have permission to add articles.")
+    article = Article(created_by=user, **fields)
+    article.body = anchoring.normalise_body(article.body)
+    if not article.body:
+        raise ValidationError({"body": "The article text is empty."})
+    existing = Article.objects.filter(
+        title=article.title.strip(), body_hash=anchoring.body_hash(article.body)
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            {"body": f"An article with this title and text already exists (id {existing.pk})."}
+        )
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError as exc:  # a concurrent request stored the same article first
+        raise ValidationError(
+            {"body": "An article with this title and text already exists."}
+        ) from exc
+    return article
+
+
 def _check_label(label: str) -> None:
     if label not in Label.values:
         raise ValidationError({"label": f"{label!r} is not one of {', '.join(Label.values)}."})
@@ -193,6 +218,22 @@ def remove_link(
             raise ValidationError({"target": "This annotation has no link to that one."})
         _touch(locked, user)
     return locked
+
+
+def add_evidence(*, user: AbstractBaseUser, **fields: Any) -> Evidence:
+    """Store a new source."""
+    if not permissions.can_add_evidence(user):
+        raise PermissionDenied("You do not have permission to add evidence.")
+    evidence = Evidence(added_by=user, **fields)
+    evidence.full_clean()
+    evidence.save()
+    return evidence
+
+
+def find_or_add_evidence(*, user: AbstractBaseUser, url: str, **fields: Any) -> Evidence:
+    """Reuse the stored source with this URL, so one source backs many annotations."""
+    existing = Evidence.objects.filter(url=url).order_by("created_at", "id").first()
+    return existing or add_evidence(user=user, url=url, **fields)
 
 
 def attach_evidence(

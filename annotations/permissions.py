@@ -32,6 +32,8 @@ def is_reviewer(user: User) -> bool:
 
 def annotation_visibility(user: User, prefix: str = "") -> Q:
     """Return the filter for annotations the user may see; drafts are private to their author."""
+    if not user.is_authenticated:
+        return Q(**{f"{prefix}pk__in": []})
     if is_admin(user):
         return Q()
     return Q(**{f"{prefix}author": user}) | ~Q(**{f"{prefix}status": Status.DRAFT})

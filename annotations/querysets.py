@@ -18,8 +18,6 @@ class AnnotationQuerySet(models.QuerySet):
         """Annotations the user may see: their own, and everyone's once out of draft."""
         from annotations.permissions import annotation_visibility
 
-        if not user.is_authenticated:
-            return self.none()
         return self.filter(annotation_visibility(user))
 
     def with_related(self) -> AnnotationQuerySet:
@@ -61,6 +59,15 @@ class ArticleQuerySet(models.QuerySet):
         counts = {f"n_{label}": count(label=label) for label in Label.values}
         counts |= {f"n_{status}": count(status=status) for status in Status.values}
         return self.annotate(n_annotations=count(), **counts)
+
+    def with_visible_annotations(self, user: User) -> ArticleQuerySet:
+        """Prefetch, as `visible_annotations`, the annotations the user may see, in text order."""
+        from annotations.models import Annotation
+
+        annotations = Annotation.objects.visible_to(user).with_related().in_text_order()
+        return self.prefetch_related(
+            Prefetch("annotations", queryset=annotations, to_attr="visible_annotations")
+        )
 
     def annotated_by(self, user: User) -> ArticleQuerySet:
         from annotations.models import Annotation

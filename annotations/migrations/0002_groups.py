@@ -23,6 +23,7 @@ GROUPS = {
     ],
     "Reviewers": [
         "view_article",
+        "add_article",
         "view_annotation",
         "review_annotation",
         "view_evidence",

@@ -1,0 +1,57 @@
+"""Input fields that refuse what the database cannot store, as a 400 rather than a 500."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+MAX_OFFSET = 2_147_483_647  # PostgreSQL integer
+
+
+class TextField(serializers.CharField):
+    """A CharField that keeps white space as sent and refuses unencodable text."""
+
+    default_error_messages = {
+        "unencodable": "Text must be valid Unicode (no lone surrogates).",
+        "not_text": "Must be a string.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        value = super().to_internal_value(data)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("unencodable")
+        return value
+
+
+class OffsetField(serializers.IntegerField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_OFFSET)
+        super().__init__(**kwargs)
+
+
+class HttpUrlField(serializers.URLField):
+    """An http or https URL: javascript:, data: and other schemes are never stored."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
+        from annotations.models import http_url_validator
+
+        self.validators = [v for v in self.validators if type(v).__name__ != "URLValidator"]
+        self.validators.append(http_url_validator)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("invalid")
+        return value

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+
+from annotations.models import Annotation, Article, Evidence, Label, Status
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time, compared in UTC: PostgreSQL refuses offsets beyond ±15:59."""
+
+    def filter(self, queryset, value):
+        if value is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError as exc:
+                param = next(n for n, f in self.parent.filters.items() if f is self)
+                raise ValidationError({param: "Date-time out of range."}) from exc
+        return super().filter(queryset, value)
+
+
+class ArticleFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", help_text="Words in title or body.")
+    publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact")
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", help_text="Only articles I have annotated."
+    )
+
+    class Meta:
+        model = Article
+        fields = ["search", "publisher", "mine"]
+
+    def filter_search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        return queryset
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.annotated_by(self.request.user) if value else queryset
+
+
+class AnnotationFilter(django_filters.FilterSet):
+    article = django_filters.NumberFilter(field_name="article_id")
+    label = django_filters.MultipleChoiceFilter(choices=Label.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    author = django_filters.CharFilter(field_name="author__username", help_text="Username.")
+    updated_since = UtcDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
+    )
+
+    class Meta:
+        model = Annotation
+        fields = ["article", "label", "status", "author", "updated_since"]
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", help_text="Words in URL or title.")
+    url = django_filters.CharFilter(field_name="url")
+
+    class Meta:
+        model = Evidence
+        fields = ["search", "url"]
+
+    def filter_search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(url__icontains=word) | Q(title__icontains=word))
+        return queryset

@@ -1,0 +1,315 @@
+"""Shapes of API requests and responses. Reads never query: views pass shaped querysets."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annotations import workflow
+from annotations.api.fields import HttpUrlField, OffsetField, TextField
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    Label,
+    LinkKind,
+    Stance,
+    Status,
+)
+
+READ_ONLY_REASON = {
+    "status": "Status changes only through the submit, withdraw, approve, reject and "
+    "request-changes actions.",
+    "author": "The author is whoever created the annotation.",
+    "reviewer": "The reviewer is set by the review actions.",
+}
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuse fields the endpoint does not take, naming them, instead of silently dropping them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            extra = set(data) - writable
+            if extra:
+                raise serializers.ValidationError(
+                    {
+                        name: READ_ONLY_REASON.get(name, "This field is unknown or read-only.")
+                        for name in sorted(extra)
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+# Responses -------------------------------------------------------------------------------------
+
+
+class AnnotationEvidenceSerializer(serializers.Serializer):
+    evidence = serializers.IntegerField(source="evidence_id")
+    url = serializers.URLField(source="evidence.url")
+    title = serializers.CharField(source="evidence.title")
+    publisher = serializers.CharField(source="evidence.publisher")
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    note = serializers.CharField()
+
+    class Meta:
+        model = EvidenceLink
+
+
+class AnnotationLinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LinkKind.choices)
+    target = serializers.IntegerField(source="target_id")
+
+    class Meta:
+        model = AnnotationLink
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    article = serializers.IntegerField(source="article_id")
+    author = serializers.CharField(source="author.username")
+    reviewer = serializers.SerializerMethodField()
+    evidence = AnnotationEvidenceSerializer(source="evidence_links", many=True)
+    links = AnnotationLinkSerializer(source="outgoing_links", many=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "id",
+            "article",
+            "label",
+            "start",
+            "end",
+            "quote",
+            "prefix",
+            "suffix",
+            "note",
+            "status",
+            "author",
+            "reviewer",
+            "review_note",
+            "reviewed_at",
+            "submitted_at",
+            "version",
+            "created_at",
+            "updated_at",
+            "evidence",
+            "links",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reviewer(self, annotation: Annotation) -> str | None:
+        return annotation.reviewer.username if annotation.reviewer_id else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, annotation: Annotation) -> list[str]:
+        """What the requesting user may do to it now, so clients can show only live buttons."""
+        from annotations import permissions
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        user = request.user
+        actions = workflow.available(annotation, user)
+        if permissions.can_edit_annotation(user, annotation):
+            actions = ["edit", "delete", *actions]
+        return actions
+
+
+class ArticleCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_label = serializers.DictField(child=serializers.IntegerField())
+    by_status = serializers.DictField(child=serializers.IntegerField())
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    source_url = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "title",
+            "publisher",
+            "byline",
+            "source_url",
+            "published_on",
+            "body_hash",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "counts",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_source_url(self, article: Article) -> str | None:
+        return article.source_url or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_created_by(self, article: Article) -> str | None:
+        return article.created_by.username if article.created_by_id else None
+
+    @extend_schema_field(ArticleCountsSerializer)
+    def get_counts(self, article: Article) -> dict:
+        """Counts come from ArticleQuerySet.with_counts(): annotations the caller may see."""
+        return {
+            "total": article.n_annotations,
+            "by_label": {label: getattr(article, f"n_{label}") for label in Label.values},
+            "by_status": {status: getattr(article, f"n_{status}") for status in Status.values},
+        }
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    annotations = serializers.SerializerMethodField()
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "body", "annotations"]
+        read_only_fields = fields
+
+    @extend_schema_field(AnnotationSerializer(many=True))
+    def get_annotations(self, article: Article) -> list[dict]:
+        return AnnotationSerializer(
+            article.visible_annotations, many=True, context=self.context
+        ).data
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    added_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "url",
+            "title",
+            "publisher",
+            "excerpt",
+            "accessed_on",
+            "added_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_added_by(self, evidence: Evidence) -> str | None:
+        return evidence.added_by.username if evidence.added_by_id else None
+
+
+# Requests --------------------------------------------------------------------------------------
+
+
+class ArticleCreateSerializer(StrictSerializer):
+    title = TextField(max_length=500, trim_whitespace=True)
+    publisher = TextField(max_length=200, required=False, allow_blank=True, trim_whitespace=True)
+    byline = TextField(max_length=300, required=False, allow_blank=True, trim_whitespace=True)
+    source_url = HttpUrlField(required=False, allow_blank=True)
+    published_on = serializers.DateField(required=False, allow_null=True)
+    body = TextField(max_length=2_000_000)
+
+
+class AnnotationCreateSerializer(StrictSerializer):
+    """Anchor by offsets with the quote the client saw, or by a quote (and context) alone."""
+
+    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
+    label = serializers.ChoiceField(choices=Label.choices)
+    start = OffsetField(required=False)
+    end = OffsetField(required=False)
+    quote = TextField(required=False, max_length=100_000)
+    prefix = TextField(required=False, allow_blank=True, max_length=32)
+    suffix = TextField(required=False, allow_blank=True, max_length=32)
+    note = TextField(required=False, allow_blank=True, max_length=10_000)
+
+    def validate(self, attrs):
+        has_start, has_end = "start" in attrs, "end" in attrs
+        if has_start != has_end:
+            missing = "end" if has_start else "start"
+            raise serializers.ValidationError({missing: "start and end are sent together."})
+        if not has_start and not attrs.get("quote"):
+            raise serializers.ValidationError(
+                {"quote": "Send start and end with the quote you saw, or a quote to find."}
+            )
+        return attrs
+
+
+class VersionedSerializer(StrictSerializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2_147_483_647,
+        help_text="The version you edited; a stale one gets 409. If-Match does the same (412).",
+    )
+
+
+class AnnotationUpdateSerializer(VersionedSerializer):
+    label = serializers.ChoiceField(choices=Label.choices, required=False)
+    note = TextField(required=False, allow_blank=True, max_length=10_000)
+    start = OffsetField(required=False)
+    end = OffsetField(required=False)
+    quote = TextField(required=False, max_length=100_000)
+
+
+class TransitionSerializer(VersionedSerializer):
+    note = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=10_000,
+        help_text="Required to reject or to request changes.",
+    )
+
+
+class AttachEvidenceSerializer(VersionedSerializer):
+    """Attach stored evidence by id, or describe a new source by url and title."""
+
+    evidence = serializers.PrimaryKeyRelatedField(queryset=Evidence.objects.all(), required=False)
+    url = HttpUrlField(required=False)
+    title = TextField(required=False, max_length=500, trim_whitespace=True)
+    publisher = TextField(required=False, allow_blank=True, max_length=200, trim_whitespace=True)
+    excerpt = TextField(required=False, allow_blank=True, max_length=10_000)
+    accessed_on = serializers.DateField(required=False, allow_null=True)
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    note = TextField(required=False, allow_blank=True, max_length=10_000)
+
+    def validate(self, attrs):
+        if "evidence" not in attrs:
+            missing = [name for name in ("url", "title") if not attrs.get(name)]
+            if missing:
+                missing = dict.fromkeys(missing, "Required when no evidence id is given.")
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class AddLinkSerializer(VersionedSerializer):
+    target = serializers.PrimaryKeyRelatedField(queryset=Annotation.objects.none())
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # A target the caller may not see does not exist, as far as the caller knows.
+            self.fields["target"].queryset = Annotation.objects.visible_to(request.user)
+
+
+class EvidenceCreateSerializer(StrictSerializer):
+    url = HttpUrlField()
+    title = TextField(max_length=500, trim_whitespace=True)
+    publisher = TextField(required=False, allow_blank=True, max_length=200, trim_whitespace=True)
+    excerpt = TextField(required=False, allow_blank=True, max_length=10_000)
+    accessed_on = serializers.DateField(required=False, allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="For validation errors: each field at fault with its reasons.",
+    )

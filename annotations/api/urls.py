@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from annotations.api.views import AnnotationViewSet, ArticleViewSet, EvidenceViewSet
+
+router = SimpleRouter()
+router.register("articles", ArticleViewSet, basename="api-article")
+router.register("annotations", AnnotationViewSet, basename="api-annotation")
+router.register("evidence", EvidenceViewSet, basename="api-evidence")
+
+urlpatterns = router.urls

@@ -1,0 +1,347 @@
+"""API views: thin layers that shape querysets, validate input and call the domain modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotations import editing, permissions, workflow
+from annotations.api import serializers as s
+from annotations.api.errors import Conflict, PreconditionFailed
+from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
+from annotations.concurrency import VersionConflict
+from annotations.models import Annotation, Article, Evidence
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag you read (e.g. "3"); a stale one gets 412 and changes nothing.',
+)
+
+
+def parse_if_match(header: str) -> int | None:
+    """Return the version an If-Match header names; None for "*"; -1 if it names none we issue."""
+    value = header.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() else -1
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List articles with annotation counts per label and status"),
+    retrieve=extend_schema(
+        summary="An article's body with the annotations you may see",
+        responses=s.ArticleDetailSerializer,
+    ),
+    create=extend_schema(
+        summary="Add an article (its text is normalised to NFC, \\n line endings)",
+        request=s.ArticleCreateSerializer,
+        responses={201: s.ArticleDetailSerializer},
+    ),
+)
+class ArticleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.ArticleSerializer
+    filterset_class = ArticleFilter
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = Article.objects.select_related("created_by").with_counts(user)
+        if self.action != "list":
+            queryset = queryset.with_visible_annotations(user)
+        return queryset.order_by("-created_at", "-id")
+
+    def get_serializer_class(self):
+        return s.ArticleSerializer if self.action == "list" else s.ArticleDetailSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.can_create_article(request.user):
+            raise PermissionDenied("You do not have permission to add articles.")
+        data = s.ArticleCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        article = editing.create_article(user=request.user, **data.validated_data)
+        stored = self.get_queryset().get(pk=article.pk)
+        body = s.ArticleDetailSerializer(stored, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the annotations you may see"),
+    retrieve=extend_schema(summary="One annotation; its ETag is its version"),
+    create=extend_schema(
+        summary="Create a draft annotation",
+        description=(
+            "Anchor it by start and end (Unicode code points into the article body) together "
+            "with the quote you saw, which must match the text there; or by a quote alone, with "
+            "prefix or suffix to tell repeated passages apart."
+        ),
+        request=s.AnnotationCreateSerializer,
+        responses={201: s.AnnotationSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change label, note or span of your draft",
+        request=s.AnnotationUpdateSerializer,
+        parameters=[IF_MATCH],
+    ),
+    destroy=extend_schema(summary="Delete your draft", parameters=[IF_MATCH]),
+)
+class AnnotationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.AnnotationSerializer
+    filterset_class = AnnotationFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    versioned = True  # read by the schema: writes may answer 409 and 412
+
+    def get_queryset(self):
+        return (
+            Annotation.objects.visible_to(self.request.user)
+            .with_related()
+            .order_by("-updated_at", "-id")
+        )
+
+    # Helpers ------------------------------------------------------------------------------
+
+    def _respond(self, annotation: Annotation, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=annotation.pk)
+        response = Response(self.get_serializer(fresh).data, status=code)
+        response["ETag"] = f'"{fresh.version}"'
+        return response
+
+    def _versioned(self, operation, *, body_version: int | None = None, **kwargs: Any):
+        """Run a write with the caller's expected version: If-Match (412) or body (409)."""
+        header = self.request.headers.get("If-Match")
+        if header is not None:
+            expected, failure = parse_if_match(header), PreconditionFailed
+        else:
+            expected, failure = body_version, Conflict
+        try:
+            return operation(expected_version=expected, **kwargs)
+        except VersionConflict as exc:
+            raise failure(str(exc), code="stale_version") from exc
+
+    def _input(self, serializer_class) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    # Resource -----------------------------------------------------------------------------
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        annotation = self.get_object()
+        response = Response(self.get_serializer(annotation).data)
+        response["ETag"] = f'"{annotation.version}"'
+        return response
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._input(s.AnnotationCreateSerializer)
+        annotation = editing.create_annotation(author=request.user, **data)
+        return self._respond(annotation, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        annotation = self.get_object()
+        changes = self._input(s.AnnotationUpdateSerializer)
+        updated = self._versioned(
+            editing.update_annotation,
+            body_version=changes.pop("version", None),
+            annotation=annotation,
+            user=request.user,
+            changes=changes,
+        )
+        return self._respond(updated)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        annotation = self.get_object()
+        self._versioned(editing.delete_annotation, annotation=annotation, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # Review actions -----------------------------------------------------------------------
+
+    def _transition(self, name: str) -> Response:
+        annotation = self.get_object()
+        data = self._input(s.TransitionSerializer)
+        updated = self._versioned(
+            workflow.perform,
+            body_version=data.get("version"),
+            name=name,
+            annotation=annotation,
+            user=self.request.user,
+            note=data.get("note", ""),
+        )
+        return self._respond(updated)
+
+    @extend_schema(
+        summary="Submit your draft (or your revision) for review",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("submit")
+
+    @extend_schema(
+        summary="Withdraw your submission back to draft",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("withdraw")
+
+    @extend_schema(
+        summary="Approve a submitted annotation (reviewers; not your own)",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("approve")
+
+    @extend_schema(
+        summary="Reject a submitted annotation, with a note (reviewers; not your own)",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("reject")
+
+    @extend_schema(
+        summary="Send a submitted annotation back to its author, with a note",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("request_changes")
+
+    # Evidence and links -------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Attach evidence with a stance (stored evidence by id, or a new source)",
+        request=s.AttachEvidenceSerializer,
+        responses={201: s.AnnotationSerializer},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], url_path="evidence")
+    def attach_evidence(self, request: Request, pk: str | None = None) -> Response:
+        annotation = self.get_object()
+        data = self._input(s.AttachEvidenceSerializer)
+        evidence = data.pop("evidence", None)
+        stance, note, version = data.pop("stance"), data.pop("note", ""), data.pop("version", None)
+        if evidence is None:
+            evidence = editing.find_or_add_evidence(user=request.user, **data)
+        self._versioned(
+            editing.attach_evidence,
+            body_version=version,
+            annotation=annotation,
+            evidence=evidence,
+            stance=stance,
+            note=note,
+            user=request.user,
+        )
+        return self._respond(annotation, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Detach evidence from the annotation",
+        request=None,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>[0-9]+)")
+    def detach_evidence(
+        self, request: Request, pk: str | None = None, evidence_id: str = ""
+    ) -> Response:
+        annotation = self.get_object()
+        updated = self._versioned(
+            editing.detach_evidence,
+            annotation=annotation,
+            evidence_id=int(evidence_id),
+            user=request.user,
+        )
+        return self._respond(updated)
+
+    @extend_schema(
+        summary="Link to another annotation of the same article",
+        description="An attribution links to the claim or denial it attributes; a denial to "
+        "the claim it denies.",
+        request=s.AddLinkSerializer,
+        responses={201: s.AnnotationSerializer},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], url_path="links")
+    def add_link(self, request: Request, pk: str | None = None) -> Response:
+        annotation = self.get_object()
+        data = self._input(s.AddLinkSerializer)
+        self._versioned(
+            editing.add_link,
+            body_version=data.get("version"),
+            source=annotation,
+            target=data["target"],
+            user=request.user,
+        )
+        return self._respond(annotation, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove a link to another annotation",
+        request=None,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"links/(?P<target_id>[0-9]+)")
+    def remove_link(self, request: Request, pk: str | None = None, target_id: str = "") -> Response:
+        annotation = self.get_object()
+        updated = self._versioned(
+            editing.remove_link, source=annotation, target_id=int(target_id), user=request.user
+        )
+        return self._respond(updated)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evidence (search by URL and title)"),
+    retrieve=extend_schema(summary="One piece of evidence"),
+    create=extend_schema(
+        summary="Add a source",
+        request=s.EvidenceCreateSerializer,
+        responses={201: s.EvidenceSerializer},
+    ),
+)
+class EvidenceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.EvidenceSerializer
+    filterset_class = EvidenceFilter
+    queryset = Evidence.objects.select_related("added_by").order_by("-created_at", "-id")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = s.EvidenceCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        evidence = editing.add_evidence(user=request.user, **data.validated_data)
+        return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)
