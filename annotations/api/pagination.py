@@ -13,7 +13,7 @@ class PageNumberPagination(DRFPageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         number = request.query_params.get(self.page_query_param)
-        if number is not None and number not in self.last_page_strings:
-            if not number.isdigit() or int(number) < 1:
-                raise ValidationError({self.page_query_param: "A page number is 1 or more."})
+        valid = number is None or number in self.last_page_strings
+        if not valid and (not number.isdigit() or int(number) < 1):
+            raise ValidationError({self.page_query_param: "A page number is 1 or more."})
         return super().paginate_queryset(queryset, request, view)

@@ -91,7 +91,9 @@ def test_bad_input_gets_a_400_naming_the_field(client_for, annotator, article, d
 
 
 def test_a_lone_surrogate_in_json_gets_a_400_not_a_500(client_for, annotator, article):
-    raw = '{"article": %d, "label": "claim", "quote": "Th\\ud800"}' % article.pk
+    raw = '{"article": ARTICLE, "label": "claim", "quote": "Th\\ud800"}'.replace(
+        "ARTICLE", str(article.pk)
+    )
     response = client_for(annotator).post(URL, raw, content_type="application/json")
     assert response.status_code == 400
     assert "quote" in response.json()["errors"]
