@@ -122,3 +122,26 @@ def _occurrences(body: str, quote: str) -> list[int]:
 
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*\s+|\n+")
+
+
+def surrounding(
+    body: str, start: int, end: int, sentences: int = 2, limit: int = 600
+) -> tuple[str, str]:
+    """Return the text before and after a span: a few whole sentences, at most `limit` each side.
+
+    Reviewers judge a span in its context; whole sentences read better than a fixed window.
+    """
+    boundaries_before = [
+        m.end() for m in _SENTENCE_END.finditer(body, max(0, start - limit), start)
+    ]
+    cut = boundaries_before[-(sentences + 1)] if len(boundaries_before) > sentences else None
+    left = max(0, start - limit) if cut is None and start > limit else (cut or 0)
+    boundaries_after = [m.end() for m in _SENTENCE_END.finditer(body, end, end + limit)]
+    if len(boundaries_after) > sentences:
+        right = boundaries_after[sentences]
+    else:
+        right = min(len(body), end + limit)
+    return body[left:start], body[end:right].rstrip()

@@ -313,3 +313,12 @@ class ReviewEvent(models.Model):
         if not self._state.adding:
             raise ValueError("Review history is append-only: a ReviewEvent is never edited.")
         super().save(*args, **kwargs)
+
+
+class ReviewQueue(Annotation):
+    """Submitted annotations as reviewers work them in admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "annotation awaiting review"
+        verbose_name_plural = "review queue"

@@ -34,3 +34,8 @@ def test_a_malformed_boolean_is_reported():
     result = run_check(DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_system_checks_pass_in_development():
+    result = run_check(DEBUG="true")
+    assert result.returncode == 0, result.stderr

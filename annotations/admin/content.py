@@ -1,0 +1,204 @@
+"""Articles, annotations and evidence in admin: browsing, history, and guarded deletion."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from annotations import permissions
+from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent, Status
+from annotations.querysets import row_count
+
+REVIEWED = [Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ArticleAnnotationInline(ReadOnlyInline):
+    """An article's annotations, read-only: they change through the editor and the review."""
+
+    model = Annotation
+    fields = ["quote", "label", "status", "author", "start", "end"]
+    readonly_fields = fields
+    ordering = ["start", "end", "id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Annotation.objects.visible_to(request.user).select_related("author")
+
+
+@admin.register(Article)
+class ArticleAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_on", "annotation_count", "created_at"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher"]
+    readonly_fields = ["body_hash", "created_by", "created_at", "updated_at"]
+    inlines = [ArticleAnnotationInline]
+    show_full_result_count = False
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super().get_queryset(request).annotate(n_annotations=row_count(Annotation, "article"))
+        )
+
+    @admin.display(description="annotations", ordering="n_annotations")
+    def annotation_count(self, article: Article) -> int:
+        return article.n_annotations
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.annotations.exists():
+            fields.append("body")  # offsets count into the text
+        return fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def _reviewed(self, article: Article) -> dict[str, int]:
+        rows = article.annotations.filter(status__in=REVIEWED).values_list("status")
+        counts = dict(rows.annotate(n=Count("pk")).values_list("status", "n"))
+        return {Status(status).label: n for status, n in counts.items()}
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        """Reviewed work goes only by a superuser's hand."""
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is not None and self._reviewed(obj):
+            return request.user.is_superuser
+        return True
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        article = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if article is not None:
+            extra_context["reviewed_counts"] = self._reviewed(article)
+            extra_context["annotation_total"] = article.annotations.count()
+        return super().delete_view(request, object_id, extra_context)
+
+
+class ReviewEventInline(ReadOnlyInline):
+    model = ReviewEvent
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = "review step"
+    verbose_name_plural = "review history"
+
+
+class EvidenceLinkInline(ReadOnlyInline):
+    model = EvidenceLink
+    fields = ["evidence", "stance", "note", "added_by", "created_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(SimpleHistoryAdmin):
+    """Every annotation, read-only: statuses change only through annotations.workflow."""
+
+    list_display = ["short_quote", "label", "status", "article", "author", "updated_at"]
+    list_select_related = ["article", "author"]
+    list_filter = ["label", "status"]
+    search_fields = ["quote", "article__title"]
+    ordering = ["-id"]
+    show_full_result_count = False
+    inlines = [EvidenceLinkInline, ReviewEventInline]
+    fields = [
+        "article",
+        "label",
+        "quote",
+        "start",
+        "end",
+        "prefix",
+        "suffix",
+        "note",
+        "status",
+        "author",
+        "reviewer",
+        "review_note",
+        "reviewed_at",
+        "submitted_at",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Annotation.objects.visible_to(request.user).select_related("article", "author")
+
+    @admin.display(description="quote")
+    def short_quote(self, annotation: Annotation) -> str:
+        return Truncator(annotation.quote).chars(80)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+
+class EvidenceUseInline(ReadOnlyInline):
+    model = EvidenceLink
+    fields = ["annotation", "stance", "note", "added_by"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = "annotation backed"
+    verbose_name_plural = "annotations backed"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("annotation", "added_by")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "url", "publisher", "annotation_count", "created_at"]
+    search_fields = ["title", "url", "publisher"]
+    readonly_fields = ["added_by", "created_at"]
+    inlines = [EvidenceUseInline]
+    show_full_result_count = False
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_annotations=row_count(EvidenceLink, "evidence"))
+        )
+
+    @admin.display(description="annotations", ordering="n_annotations")
+    def annotation_count(self, evidence: Evidence) -> int:
+        return evidence.n_annotations
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,311 @@
+"""The review queue: reviewers approve, reject or send back submitted annotations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
+
+from annotations import anchoring, permissions, workflow
+from annotations.concurrency import VersionConflict
+from annotations.models import Annotation, Article, ReviewQueue
+
+REVIEW_DECISIONS = ["approve", "reject", "request_changes"]
+DECISION_LABELS = {"approve": "Approve", "reject": "Reject", "request_changes": "Request changes"}
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("day", "under a day"), ("week", "a day to a week"), ("older", "over a week")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        day, week = now - dt.timedelta(days=1), now - dt.timedelta(days=7)
+        if self.value() == "day":
+            return queryset.filter(submitted_at__gte=day)
+        if self.value() == "week":
+            return queryset.filter(submitted_at__lt=day, submitted_at__gte=week)
+        if self.value() == "older":
+            return queryset.filter(submitted_at__lt=week)
+        return queryset
+
+
+class PublisherFilter(admin.SimpleListFilter):
+    title = "publisher"
+    parameter_name = "publisher"
+
+    def lookups(self, request, model_admin):
+        publishers = (
+            Article.objects.filter(annotations__status="submitted")
+            .exclude(publisher="")
+            .values_list("publisher", flat=True)
+            .distinct()
+            .order_by("publisher")
+        )
+        return [(p, p) for p in publishers]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(article__publisher=self.value())
+        return queryset
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(d, DECISION_LABELS[d]) for d in REVIEW_DECISIONS])
+    note = forms.CharField(
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required to reject or to request changes; the author sees it.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if (
+            decision
+            and workflow.TRANSITIONS[decision].note_required
+            and not data.get("note", "").strip()
+        ):
+            self.add_error("note", "A note is required to reject or to request changes.")
+        return data
+
+
+class BulkReviewForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, decision: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+        self.fields["note"].required = workflow.TRANSITIONS[decision].note_required
+
+
+@admin.register(ReviewQueue)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    list_display = [
+        "short_quote",
+        "label",
+        "article_title",
+        "author",
+        "waiting",
+        "evidence",
+        "links",
+    ]
+    list_display_links = ["short_quote"]
+    list_select_related = ["article", "author"]
+    list_filter = [
+        "label",
+        ("article", admin.RelatedOnlyFieldListFilter),
+        PublisherFilter,
+        ("author", admin.RelatedOnlyFieldListFilter),
+        WaitingFilter,
+    ]
+    search_fields = ["quote", "article__title"]
+    ordering = ["submitted_at", "id"]
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["approve_selected", "reject_selected", "request_changes_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return ReviewQueue.objects.submitted_queue().with_link_counts()
+
+    # Who may use it: reviewers, read and act; nobody adds, edits fields or deletes here.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_reviewer(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.is_reviewer(request.user)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_reviewer(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    # Columns ------------------------------------------------------------------------------
+
+    @admin.display(description="quote")
+    def short_quote(self, annotation: Annotation) -> str:
+        return Truncator(annotation.quote).chars(80)
+
+    @admin.display(description="article", ordering="article__title")
+    def article_title(self, annotation: Annotation) -> str:
+        return Truncator(annotation.article.title).chars(60)
+
+    @admin.display(description="waiting", ordering="submitted_at")
+    def waiting(self, annotation: Annotation) -> str:
+        return timesince(annotation.submitted_at) if annotation.submitted_at else "—"
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {"title": "Review queue — longest waiting first", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="evidence", ordering="n_evidence")
+    def evidence(self, annotation: Annotation) -> int:
+        return annotation.n_evidence
+
+    @admin.display(description="links", ordering="n_links")
+    def links(self, annotation: Annotation) -> int:
+        return annotation.n_links
+
+    # The review page ----------------------------------------------------------------------
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        queryset = Annotation.objects.visible_to(request.user).with_related()
+        annotation = get_object_or_404(queryset, pk=object_id)
+        form = ReviewForm(initial={"version": annotation.version})
+        if request.method == "POST":
+            form = ReviewForm(request.POST)
+            if form.is_valid():
+                outcome = self._decide(request, annotation, form)
+                if outcome is not None:
+                    return outcome
+            annotation = get_object_or_404(queryset, pk=object_id)
+        return TemplateResponse(
+            request,
+            "admin/annotations/review.html",
+            self._review_context(request, annotation, form),
+        )
+
+    def _decide(self, request: HttpRequest, annotation: Annotation, form: ReviewForm):
+        decision = form.cleaned_data["decision"]
+        try:
+            decided = workflow.perform(
+                decision,
+                annotation=annotation,
+                user=request.user,
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except VersionConflict:
+            form.add_error(
+                None,
+                "Someone else changed this annotation while you were reviewing it. Its current "
+                "state is shown below; nothing was applied.",
+            )
+            return None
+        except workflow.WorkflowError as exc:
+            form.add_error("note" if exc.code == "note_required" else None, exc.message)
+            return None
+        status = decided.get_status_display().lower()
+        quote = Truncator(decided.quote).chars(60)
+        self.message_user(request, f"“{quote}” is now {status}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._next_url(request))
+
+    def _next_url(self, request: HttpRequest) -> str:
+        """After a decision, go to the next annotation this reviewer can act on."""
+        following = (
+            ReviewQueue.objects.submitted_queue()
+            .exclude(author=request.user)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if following is None:
+            return reverse("admin:annotations_reviewqueue_changelist")
+        return reverse("admin:annotations_reviewqueue_change", args=[following])
+
+    def _review_context(
+        self, request: HttpRequest, annotation: Annotation, form: ReviewForm
+    ) -> dict:
+        before, after = anchoring.surrounding(
+            annotation.article.body, annotation.start, annotation.end
+        )
+        available = [
+            d for d in workflow.available(annotation, request.user) if d in REVIEW_DECISIONS
+        ]
+        incoming = annotation.incoming_links.select_related("source__author").order_by("created_at")
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review: {Truncator(annotation.quote).chars(60)}",
+            "annotation": annotation,
+            "before": before,
+            "after": after,
+            "outgoing": annotation.outgoing_links.select_related("target__author"),
+            "incoming": incoming,
+            "events": annotation.review_events.select_related("actor"),
+            "form": form,
+            "decisions": [(d, DECISION_LABELS[d]) for d in available],
+            "own": annotation.author_id == request.user.pk,
+        }
+
+    # Bulk actions -------------------------------------------------------------------------
+
+    @admin.action(description="Approve selected annotations", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        return self._bulk(request, queryset, "approve")
+
+    @admin.action(description="Reject selected annotations", permissions=["review"])
+    def reject_selected(self, request, queryset):
+        return self._bulk(request, queryset, "reject")
+
+    @admin.action(description="Request changes on selected annotations", permissions=["review"])
+    def request_changes_selected(self, request, queryset):
+        return self._bulk(request, queryset, "request_changes")
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet, decision: str) -> HttpResponse | None:
+        """Ask for the note on an intermediate page, then apply one transition per annotation."""
+        if "apply" in request.POST:
+            form = BulkReviewForm(request.POST, decision=decision)
+            if form.is_valid():
+                self._apply_bulk(request, queryset, decision, form.cleaned_data["note"])
+                return None
+        else:
+            form = BulkReviewForm(decision=decision)
+        return TemplateResponse(
+            request,
+            "admin/annotations/bulk_review.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"{DECISION_LABELS[decision]}: {queryset.count()} annotation(s)",
+                "annotations": queryset,
+                "form": form,
+                "action": f"{decision}_selected",
+                "decision_label": DECISION_LABELS[decision],
+            },
+        )
+
+    def _apply_bulk(
+        self, request: HttpRequest, queryset: QuerySet, decision: str, note: str
+    ) -> None:
+        done, skipped = 0, []
+        for annotation in queryset:
+            try:
+                workflow.perform(decision, annotation=annotation, user=request.user, note=note)
+            except (workflow.WorkflowError, VersionConflict) as exc:
+                skipped.append(f"#{annotation.pk} “{Truncator(annotation.quote).chars(40)}”: {exc}")
+            else:
+                done += 1
+        verb = DECISION_LABELS[decision].lower()
+        self.message_user(request, f"{verb.capitalize()}: {done} annotation(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {len(skipped)}: " + "; ".join(skipped),
+                messages.WARNING,
+            )
