@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+
 import factory
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -26,7 +29,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            self.groups.add(*_groups(extracted))
+
+
+def _groups(names):
+    """The named groups, made by the data migration again if a transactional test flushed them."""
+    groups = list(Group.objects.filter(name__in=names))
+    if len(groups) < len(names):
+        migration = importlib.import_module("annotations.migrations.0002_groups")
+        migration.create_groups(apps, None)
+        groups = list(Group.objects.filter(name__in=names))
+    return groups
 
 
 def annotator(**kwargs):

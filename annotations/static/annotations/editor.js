@@ -1,0 +1,719 @@
+// The article page: highlight, tag, link and submit spans of an article's text.
+//
+// Offsets sent to the API count Unicode code points of the stored body, as the server does.
+// JavaScript strings count UTF-16 units (an emoji is two), so every offset crosses the
+// cpToUnit / unitToCp maps below. The DOM is built with createElement and text nodes only:
+// article text and notes are never parsed as HTML.
+
+import { Api } from "./api.js";
+
+const data = JSON.parse(document.getElementById("editor-data").textContent);
+const api = new Api(data.api);
+const body = data.article.body;
+
+const bodyEl = document.getElementById("article-body");
+const toolbar = document.getElementById("toolbar");
+const card = document.getElementById("card");
+const listEl = document.getElementById("annotation-list");
+const countEl = document.getElementById("count");
+const notice = document.getElementById("notice");
+const filterEls = {
+  label: document.getElementById("filter-label"),
+  status: document.getElementById("filter-status"),
+  who: document.getElementById("filter-who"),
+};
+
+const annotations = new Map(data.annotations.map((a) => [a.id, a]));
+const state = {
+  selected: null, // id of the annotation whose card is open
+  overlapping: [], // ids under the last click, so nested spans can each be picked
+  pending: null, // the selection the toolbar would tag
+  notes: new Map(), // id -> note being typed, kept across reloads and conflicts
+  conflict: null, // id whose last save met a newer version
+  tempSeq: 0,
+};
+
+// ---- Code points and UTF-16 units ---------------------------------------------------------
+
+const cpToUnit = [0];
+for (const ch of body) cpToUnit.push(cpToUnit[cpToUnit.length - 1] + ch.length);
+const length = cpToUnit.length - 1;
+const unitToCp = new Int32Array(body.length + 1).fill(-1); // -1: between the halves of a pair
+cpToUnit.forEach((unit, cp) => {
+  unitToCp[unit] = cp;
+});
+
+function textAt(start, end) {
+  return body.slice(cpToUnit[start], cpToUnit[end]);
+}
+
+function unitsBefore(node, offset) {
+  const range = document.createRange();
+  range.setStart(bodyEl, 0);
+  range.setEnd(node, offset);
+  return range.toString().length;
+}
+
+// The selection as code-point offsets: snapped to whole characters, trimmed of white space.
+function selectedSpan() {
+  const selection = window.getSelection();
+  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  if (!bodyEl.contains(range.startContainer) || !bodyEl.contains(range.endContainer)) return null;
+  let startUnit = unitsBefore(range.startContainer, range.startOffset);
+  let endUnit = unitsBefore(range.endContainer, range.endOffset);
+  while (startUnit > 0 && unitToCp[startUnit] < 0) startUnit -= 1;
+  while (endUnit < body.length && unitToCp[endUnit] < 0) endUnit += 1;
+  let start = unitToCp[startUnit];
+  let end = unitToCp[endUnit];
+  while (start < end && /\s/u.test(textAt(start, start + 1))) start += 1;
+  while (end > start && /\s/u.test(textAt(end - 1, end))) end -= 1;
+  if (start >= end) return null;
+  return { start, end, quote: textAt(start, end), rect: range.getBoundingClientRect() };
+}
+
+// ---- Small DOM helpers --------------------------------------------------------------------
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "value") el.value = value;
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+function shorten(text, limit = 90) {
+  const chars = [...text];
+  return chars.length <= limit ? text : `${chars.slice(0, limit - 1).join("")}…`;
+}
+
+function byTextOrder(a, b) {
+  return a.start - b.start || b.end - a.end || String(a.id).localeCompare(String(b.id));
+}
+
+function labelName(label) {
+  return data.labels[label] || label;
+}
+
+function statusName(status) {
+  return data.statuses[status] || status;
+}
+
+function tag(kind, value, text) {
+  return h("span", { class: `tag tag-${kind} tag-${value}` }, text);
+}
+
+// ---- Rendering ----------------------------------------------------------------------------
+
+function renderText() {
+  const items = [...annotations.values()].sort(byTextOrder);
+  const cuts = new Set([0, length]);
+  for (const a of items) {
+    cuts.add(a.start);
+    cuts.add(a.end);
+  }
+  const points = [...cuts].sort((x, y) => x - y);
+  const fragment = document.createDocumentFragment();
+  for (let i = 0; i < points.length - 1; i += 1) {
+    const from = points[i];
+    const to = points[i + 1];
+    const covering = items.filter((a) => a.start <= from && a.end >= to);
+    let node = document.createTextNode(textAt(from, to));
+    // Outermost first in `covering`; wrap from the inside out. Outer marks get more bottom
+    // padding so every underline of a nested stack stays visible.
+    for (let depth = covering.length - 1; depth >= 0; depth -= 1) {
+      const a = covering[depth];
+      const classes = [
+        "hl",
+        `hl-${a.label}`,
+        `status-${a.status}`,
+        `pad-${Math.min(covering.length - 1 - depth, 5)}`,
+      ];
+      if (a.start === from) classes.push("hl-start");
+      if (a.id === state.selected) classes.push("is-selected");
+      if (a.saving) classes.push("is-saving");
+      const title = `${labelName(a.label)} · ${statusName(a.status)} · ${a.author}`;
+      const mark = h("mark", { class: classes.join(" "), dataset: { id: String(a.id) }, title });
+      mark.append(node);
+      node = mark;
+    }
+    fragment.append(node);
+  }
+  bodyEl.replaceChildren(fragment);
+}
+
+function visibleInList(a) {
+  const { label, status, who } = filterEls;
+  if (label.value && a.label !== label.value) return false;
+  if (status.value && a.status !== status.value) return false;
+  if (who.value === "mine" && a.author !== data.user.username) return false;
+  return true;
+}
+
+function renderList() {
+  const all = [...annotations.values()].sort(byTextOrder);
+  const shown = all.filter(visibleInList);
+  countEl.textContent = shown.length === all.length ? `${all.length}` : `${shown.length} of ${all.length}`;
+  listEl.replaceChildren(
+    ...shown.map((a) =>
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: `list-item${a.id === state.selected ? " is-selected" : ""}`,
+            dataset: { id: String(a.id) },
+            onclick: () => select(a.id, { scroll: true }),
+          },
+          tag("label", a.label, labelName(a.label)),
+          h("span", { class: "list-quote" }, `“${shorten(a.quote)}”`),
+          h("span", { class: "list-meta" }, `${statusName(a.status)} · ${a.author}`),
+        ),
+      ),
+    ),
+  );
+  if (!shown.length) {
+    listEl.append(
+      h("li", { class: "muted empty" }, all.length ? "Nothing matches these filters." : "No annotations yet."),
+    );
+  }
+}
+
+function renderCard() {
+  const a = annotations.get(state.selected);
+  if (!a) {
+    card.hidden = true;
+    card.replaceChildren();
+    return;
+  }
+  card.hidden = false;
+  const editable = (a.actions || []).includes("edit");
+  const parts = [
+    h(
+      "div",
+      { class: "card-head" },
+      tag("label", a.label, labelName(a.label)),
+      tag("status", a.status, a.saving ? "Saving…" : statusName(a.status)),
+      h("button", { type: "button", class: "close", "aria-label": "Close", onclick: () => select(null) }, "×"),
+    ),
+    h("blockquote", { class: "card-quote" }, a.quote),
+    h(
+      "p",
+      { class: "muted small" },
+      `by ${a.author} · characters ${a.start}–${a.end}`,
+      a.version ? ` · version ${a.version}` : "",
+    ),
+  ];
+  const others = state.overlapping.filter((id) => id !== a.id && annotations.has(id));
+  if (others.length) {
+    parts.push(
+      h(
+        "div",
+        { class: "overlaps" },
+        h("span", { class: "muted small" }, "Also here: "),
+        others.map((id) => {
+          const other = annotations.get(id);
+          return h(
+            "button",
+            { type: "button", class: `chip chip-${other.label}`, onclick: () => select(id) },
+            `${labelName(other.label)} “${shorten(other.quote, 30)}”`,
+          );
+        }),
+      ),
+    );
+  }
+  if (state.conflict === a.id) parts.push(conflictBox(a));
+  if (a.review_note && a.status !== "submitted") {
+    parts.push(
+      h(
+        "div",
+        { class: `review-note review-${a.status}` },
+        h("strong", {}, `Reviewer${a.reviewer ? ` ${a.reviewer}` : ""}: `),
+        a.review_note,
+      ),
+    );
+  }
+  if (!a.saving) {
+    parts.push(labelSection(a, editable), noteSection(a, editable));
+    parts.push(evidenceSection(a, editable), linkSection(a, editable), actionSection(a));
+  }
+  card.replaceChildren(...parts.filter(Boolean));
+}
+
+function conflictBox(a) {
+  return h(
+    "div",
+    { class: "alert alert-warning conflict", role: "alert" },
+    h("p", {}, "This annotation was changed elsewhere since you opened it; your change was not saved."),
+    h("p", { class: "small" }, "Reload it to see the current version. The note you typed stays here."),
+    h("button", { type: "button", class: "button-primary", onclick: () => reload(a.id) }, "Reload annotation"),
+  );
+}
+
+function labelSection(a, editable) {
+  if (!editable) return null;
+  const select = h(
+    "select",
+    {
+      id: "card-label",
+      onchange: (event) => save(a.id, { label: event.target.value }),
+    },
+    Object.entries(data.labels).map(([value, name]) => h("option", { value }, name)),
+  );
+  select.value = a.label;
+  return h("div", { class: "field inline" }, h("label", { for: "card-label" }, "Label"), select);
+}
+
+function noteSection(a, editable) {
+  if (!editable) {
+    return a.note ? h("div", { class: "field" }, h("h3", {}, "Note"), h("p", { class: "note" }, a.note)) : null;
+  }
+  const textarea = h("textarea", {
+    id: "card-note",
+    rows: "3",
+    placeholder: "Why this span matters, what to check…",
+    oninput: (event) => state.notes.set(a.id, event.target.value),
+  });
+  textarea.value = state.notes.has(a.id) ? state.notes.get(a.id) : a.note;
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: "card-note" }, "Note"),
+    textarea,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "button-secondary",
+        id: "save-note",
+        onclick: () => save(a.id, { note: textarea.value }, () => state.notes.delete(a.id)),
+      },
+      "Save note",
+    ),
+  );
+}
+
+function evidenceSection(a, editable) {
+  const items = (a.evidence || []).map((e) =>
+    h(
+      "li",
+      { class: "evidence-item" },
+      tag("stance", e.stance, data.stances[e.stance] || e.stance),
+      h("a", { href: e.url, target: "_blank", rel: "noopener noreferrer" }, e.title || e.url),
+      e.publisher ? h("span", { class: "muted small" }, ` · ${e.publisher}`) : null,
+      e.note ? h("div", { class: "small" }, e.note) : null,
+      editable
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "remove",
+              "aria-label": `Remove evidence ${e.title}`,
+              onclick: () => mutate(a.id, () => api.delete(`annotations/${a.id}/evidence/${e.evidence}/`, a.version)),
+            },
+            "Remove",
+          )
+        : null,
+    ),
+  );
+  const section = h(
+    "section",
+    { class: "card-section" },
+    h("h3", {}, "Evidence"),
+    items.length ? h("ul", { class: "plain" }, items) : h("p", { class: "muted small" }, "No evidence yet."),
+  );
+  if (editable && data.user.canAddEvidence) section.append(evidenceForm(a));
+  return section;
+}
+
+function evidenceForm(a) {
+  const field = (name, label, input) =>
+    h("div", { class: "field" }, h("label", { for: `ev-${name}` }, label), input, h("p", { class: "field-error", dataset: { for: name } }));
+  const url = h("input", { id: "ev-url", name: "url", type: "url", placeholder: "https://…", autocomplete: "off" });
+  const title = h("input", { id: "ev-title", name: "title", type: "text", placeholder: "Title of the source" });
+  const stance = h(
+    "select",
+    { id: "ev-stance", name: "stance" },
+    Object.entries(data.stances).map(([value, name]) => h("option", { value }, name)),
+  );
+  const note = h("input", { id: "ev-note", name: "note", type: "text", placeholder: "Optional note" });
+  const form = h(
+    "form",
+    { class: "evidence-form", novalidate: true },
+    h("p", { class: "form-title" }, "Add evidence"),
+    field("url", "URL", url),
+    field("title", "Title", title),
+    field("stance", "Stance", stance),
+    field("note", "Note", note),
+    h("p", { class: "field-error", dataset: { for: "non_field_errors" } }),
+    h("button", { type: "submit", class: "button-secondary" }, "Add evidence"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
+    const payload = { url: url.value.trim(), title: title.value.trim(), stance: stance.value, note: note.value };
+    await mutate(a.id, () => api.post(`annotations/${a.id}/evidence/`, payload, a.version), {
+      onInvalid: (errors) => {
+        for (const [name, reasons] of Object.entries(errors)) {
+          const target = form.querySelector(`.field-error[data-for="${name}"]`) || form.querySelector('.field-error[data-for="non_field_errors"]');
+          target.textContent = reasons.join(" ");
+        }
+      },
+    });
+  });
+  return form;
+}
+
+function linkSection(a, editable) {
+  const shapes = data.linkShapes.filter(([source]) => source === a.label);
+  const outgoing = (a.links || []).map((link) => {
+    const target = annotations.get(link.target);
+    return h(
+      "li",
+      {},
+      h("em", {}, data.linkKinds[link.kind] || link.kind),
+      " ",
+      target
+        ? h("button", { type: "button", class: "linklike", onclick: () => select(target.id, { scroll: true }) }, `${labelName(target.label)} “${shorten(target.quote, 50)}”`)
+        : `#${link.target}`,
+      editable
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "remove",
+              onclick: () => mutate(a.id, () => api.delete(`annotations/${a.id}/links/${link.target}/`, a.version)),
+            },
+            "Remove",
+          )
+        : null,
+    );
+  });
+  const incoming = [...annotations.values()]
+    .filter((other) => (other.links || []).some((link) => link.target === a.id))
+    .map((other) =>
+      h(
+        "li",
+        {},
+        h("button", { type: "button", class: "linklike", onclick: () => select(other.id, { scroll: true }) }, `${labelName(other.label)} “${shorten(other.quote, 50)}”`),
+        " ",
+        h("em", {}, (data.linkKinds[other.links.find((l) => l.target === a.id).kind] || "").toLowerCase()),
+        " this",
+      ),
+    );
+  if (!shapes.length && !outgoing.length && !incoming.length) return null;
+  const section = h("section", { class: "card-section" }, h("h3", {}, "Links"));
+  if (outgoing.length || incoming.length) section.append(h("ul", { class: "plain" }, outgoing, incoming));
+  if (editable && shapes.length) {
+    const linked = new Set((a.links || []).map((link) => link.target));
+    const targets = [...annotations.values()]
+      .filter((t) => t.id !== a.id && typeof t.id === "number" && !linked.has(t.id))
+      .filter((t) => shapes.some(([, targetLabel]) => targetLabel === t.label))
+      .sort(byTextOrder);
+    const kind = data.linkKinds[shapes[0][2]] || shapes[0][2];
+    if (targets.length) {
+      const picker = h(
+        "select",
+        { id: "link-target", "aria-label": "Annotation to link to" },
+        targets.map((t) => h("option", { value: String(t.id) }, `${labelName(t.label)}: “${shorten(t.quote, 60)}” (${t.author})`)),
+      );
+      section.append(
+        h(
+          "div",
+          { class: "field inline" },
+          h("label", { for: "link-target" }, `${kind}:`),
+          picker,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "button-secondary",
+              id: "add-link",
+              onclick: () => mutate(a.id, () => api.post(`annotations/${a.id}/links/`, { target: Number(picker.value) }, a.version)),
+            },
+            "Link",
+          ),
+        ),
+      );
+    } else {
+      const wanted = shapes.map(([, t]) => labelName(t).toLowerCase()).join(" or ");
+      section.append(h("p", { class: "muted small" }, `Tag a ${wanted} in this article to link it here.`));
+    }
+  }
+  return section;
+}
+
+function actionSection(a) {
+  const actions = a.actions || [];
+  const buttons = [];
+  if (actions.includes("submit")) {
+    buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "submit") }, "Submit for review"));
+  }
+  if (actions.includes("withdraw")) {
+    buttons.push(h("button", { type: "button", class: "button-secondary", onclick: () => transition(a.id, "withdraw") }, "Withdraw"));
+  }
+  if (actions.includes("delete")) {
+    const remove = h("button", { type: "button", class: "button-danger" }, "Delete");
+    remove.addEventListener("click", () => {
+      if (remove.dataset.armed) {
+        deleteAnnotation(a.id);
+        return;
+      }
+      remove.dataset.armed = "yes";
+      remove.textContent = "Click again to delete";
+      setTimeout(() => {
+        delete remove.dataset.armed;
+        remove.textContent = "Delete";
+      }, 4000);
+    });
+    buttons.push(remove);
+  }
+  if (!buttons.length) {
+    const why = a.author === data.user.username ? `It is ${statusName(a.status).toLowerCase()}.` : `It belongs to ${a.author}.`;
+    return h("p", { class: "muted small read-only" }, `Read-only: ${why}`);
+  }
+  return h("div", { class: "actions" }, buttons);
+}
+
+function renderAll() {
+  renderText();
+  renderList();
+  renderCard();
+}
+
+// ---- Interaction --------------------------------------------------------------------------
+
+function select(id, { scroll = false } = {}) {
+  if (id !== state.selected) state.conflict = null;
+  state.selected = id;
+  if (id === null) state.overlapping = [];
+  renderAll();
+  if (id !== null && scroll) {
+    const marks = bodyEl.querySelectorAll(`mark[data-id="${id}"]`);
+    if (marks.length) {
+      marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
+      flash(marks);
+    }
+  }
+}
+
+function flash(marks) {
+  for (const mark of marks) mark.classList.add("flash");
+  setTimeout(() => {
+    for (const mark of marks) mark.classList.remove("flash");
+  }, 1400);
+}
+
+function showNotice(message, ...controls) {
+  notice.replaceChildren(h("p", {}, message), controls.length ? h("div", { class: "notice-actions" }, controls) : null);
+  notice.hidden = false;
+}
+
+function clearNotice() {
+  notice.hidden = true;
+  notice.replaceChildren();
+}
+
+// Run a request; on failure say what happened where the user is looking, and offer what helps.
+// `onDone` handles the result, on the first try and on every retry alike.
+async function run(operation, { id = null, onInvalid = null, onDone = null } = {}) {
+  clearNotice();
+  let result;
+  try {
+    result = await operation();
+  } catch (error) {
+    if (!(error instanceof Error) || error.status === undefined) throw error;
+    const retry = h(
+      "button",
+      { type: "button", class: "button-secondary", onclick: () => run(operation, { id, onInvalid, onDone }) },
+      "Retry",
+    );
+    if (error.isConflict && id !== null) {
+      state.conflict = id;
+      renderCard();
+    } else if (error.isSessionExpired) {
+      const next = encodeURIComponent(window.location.pathname);
+      const login = h("a", { href: `${data.loginUrl}?next=${next}`, target: "_blank", rel: "noopener", class: "button-primary" }, "Log in again");
+      showNotice(`${error.message} Your change was not saved yet.`, login, retry);
+    } else if (error.isOffline || error.status === 429 || error.status >= 500) {
+      showNotice(error.message, retry);
+    } else if (error.status === 400 && onInvalid) {
+      onInvalid(error.fieldErrors);
+    } else {
+      showNotice(error.message);
+    }
+    return null;
+  }
+  if (onDone) onDone(result);
+  return result;
+}
+
+function replace(annotation) {
+  annotations.set(annotation.id, annotation);
+  return annotation;
+}
+
+// A write that answers with the annotation as stored: keep it and redraw.
+function mutate(id, request, { onInvalid = null, onSaved = null } = {}) {
+  return run(request, {
+    id,
+    onInvalid,
+    onDone: (saved) => {
+      replace(saved);
+      if (onSaved) onSaved(saved);
+      renderAll();
+    },
+  });
+}
+
+function save(id, changes, onSaved = null) {
+  const a = annotations.get(id);
+  return mutate(id, () => api.patch(`annotations/${id}/`, changes, a.version), { onSaved });
+}
+
+function transition(id, name) {
+  const a = annotations.get(id);
+  return mutate(id, () => api.post(`annotations/${id}/${name}/`, {}, a.version));
+}
+
+function deleteAnnotation(id) {
+  const a = annotations.get(id);
+  return run(() => api.delete(`annotations/${id}/`, a.version), {
+    id,
+    onDone: () => {
+      annotations.delete(id);
+      state.notes.delete(id);
+      select(null);
+    },
+  });
+}
+
+function reload(id) {
+  return run(() => api.get(`annotations/${id}/`), {
+    onDone: (fresh) => {
+      replace(fresh);
+      state.conflict = null;
+      renderAll();
+    },
+  });
+}
+
+async function create(label) {
+  const span = state.pending;
+  hideToolbar();
+  if (!span) return;
+  window.getSelection().removeAllRanges();
+  state.tempSeq += 1;
+  const temp = {
+    id: `new-${state.tempSeq}`,
+    label,
+    start: span.start,
+    end: span.end,
+    quote: span.quote,
+    status: "draft",
+    author: data.user.username,
+    saving: true,
+  };
+  annotations.set(temp.id, temp);
+  renderText();
+  renderList();
+  const request = () =>
+    api.post("annotations/", { article: data.article.id, label, start: span.start, end: span.end, quote: span.quote });
+  const saved = await run(request, {
+    onDone: (created) => {
+      annotations.delete(temp.id);
+      replace(created);
+      select(created.id);
+      flash(bodyEl.querySelectorAll(`mark[data-id="${created.id}"]`));
+    },
+  });
+  if (!saved) {
+    annotations.delete(temp.id); // shown again only once the server has it
+    renderAll();
+  }
+}
+
+function showToolbar(span) {
+  state.pending = span;
+  toolbar.hidden = false;
+  const width = toolbar.offsetWidth;
+  const left = Math.min(Math.max(8, span.rect.left + window.scrollX), window.scrollX + window.innerWidth - width - 8);
+  toolbar.style.left = `${left}px`;
+  toolbar.style.top = `${span.rect.bottom + window.scrollY + 8}px`;
+}
+
+function hideToolbar() {
+  toolbar.hidden = true;
+  state.pending = null;
+}
+
+function onSelectionEnd() {
+  const span = selectedSpan();
+  if (span && data.user.canAnnotate) showToolbar(span);
+  else hideToolbar();
+}
+
+function typingInAField(event) {
+  return event.target.closest && event.target.closest("input, textarea, select");
+}
+
+bodyEl.addEventListener("mouseup", () => setTimeout(onSelectionEnd, 0));
+bodyEl.addEventListener("keyup", (event) => {
+  if (event.shiftKey || event.key === "Shift") onSelectionEnd();
+});
+document.addEventListener("selectionchange", () => {
+  const selection = window.getSelection();
+  if (!toolbar.hidden && (!selection || selection.isCollapsed)) hideToolbar();
+});
+bodyEl.addEventListener("click", (event) => {
+  const selection = window.getSelection();
+  if (selection && !selection.isCollapsed) return;
+  const mark = event.target.closest("mark.hl");
+  if (!mark) return;
+  const stack = [];
+  for (let el = mark; el && el !== bodyEl; el = el.parentElement) {
+    if (el.matches("mark.hl")) stack.push(parseId(el.dataset.id));
+  }
+  state.overlapping = stack;
+  select(stack[0]);
+});
+toolbar.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+toolbar.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-label]");
+  if (button) create(button.dataset.label);
+});
+document.addEventListener("keydown", (event) => {
+  if (typingInAField(event)) return;
+  if (!toolbar.hidden) {
+    const label = { 1: "claim", 2: "denial", 3: "attribution" }[event.key];
+    if (label) {
+      event.preventDefault();
+      create(label);
+    } else if (event.key === "Escape") {
+      hideToolbar();
+    }
+  } else if (event.key === "Escape" && state.selected !== null) {
+    select(null);
+  }
+});
+for (const el of Object.values(filterEls)) el.addEventListener("change", renderList);
+
+function parseId(value) {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+for (const [value, name] of Object.entries(data.labels)) filterEls.label.append(h("option", { value }, name));
+for (const [value, name] of Object.entries(data.statuses)) filterEls.status.append(h("option", { value }, name));
+document.body.classList.add("js-ready");
+renderAll();

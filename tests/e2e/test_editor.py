@@ -1,0 +1,251 @@
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotations import editing, workflow
+from annotations.models import Annotation, Status
+from tests.e2e.helpers import log_in, open_annotation, select_text, tag_with_key
+from tests.factories import AnnotationFactory, ArticleFactory, annotator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BODY = (
+    "Launch day 🚀 at the cape. The mission succeeded on its first try, NASA said on Monday.\n\n"
+    "According to the agency’s director, the rocket “carried three satellites”, a first for the "
+    "programme. A rival company denied that the launch was a first."
+)
+
+
+@pytest.fixture
+def writer(db):
+    return annotator(username="writer")
+
+
+@pytest.fixture
+def story(writer):
+    return ArticleFactory(title="Rocket launch “succeeds” — Zoë reports", body=BODY)
+
+
+def article_url(live_server, article):
+    return f"{live_server.url}/articles/{article.pk}/"
+
+
+def test_log_in_shows_the_article_list_and_bad_passwords_are_refused(
+    page: Page, live_server, story, writer
+):
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    page.fill("#id_username", "writer")
+    page.fill("#id_password", "wrong")
+    page.click("button[type=submit]")
+    expect(page.locator(".alert-error")).to_contain_text("correct username and password")
+    log_in(page, live_server.url, "writer")
+    expect(page.get_by_role("link", name=story.title)).to_be_visible()
+
+
+def test_a_span_after_an_emoji_is_tagged_with_the_keyboard_and_kept_at_its_characters(
+    page: Page, live_server, story, writer, artifacts
+):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    tag_with_key(page, "The mission succeeded", "1")
+    page.screenshot(path=artifacts / "article-page.png")
+    page.reload()
+    mark = page.locator("mark.hl-claim")
+    expect(mark).to_have_text("The mission succeeded")
+    response = page.request.get(f"{live_server.url}/api/v1/annotations/?article={story.pk}")
+    (annotation,) = response.json()["results"]
+    start = BODY.index("The mission succeeded")  # Python counts code points, as the API does
+    assert (annotation["start"], annotation["end"]) == (start, start + len("The mission succeeded"))
+    assert annotation["label"] == "claim"
+    assert BODY[annotation["start"] : annotation["end"]] == annotation["quote"]
+
+
+def test_selection_is_trimmed_of_surrounding_white_space(page: Page, live_server, story, writer):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    select_text(page, " at the cape. ")
+    page.keyboard.press("2")
+    expect(page.locator("#card .card-quote")).to_have_text("at the cape.")
+
+
+def test_escape_closes_the_toolbar_without_tagging(page: Page, live_server, story, writer):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    select_text(page, "NASA said on Monday")
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#toolbar")).to_be_hidden()
+    page.keyboard.press("1")
+    expect(page.locator("mark.hl")).to_have_count(0)
+
+
+def test_nested_spans_are_all_visible_and_each_can_be_picked(
+    page: Page, live_server, story, writer
+):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    outer = "The mission succeeded on its first try, NASA said on Monday."
+    tag_with_key(page, outer, "3")
+    tag_with_key(page, "succeeded on its first try", "1")
+    expect(page.locator("mark.hl-attribution")).to_have_count(3)  # split around the inner claim
+    expect(page.locator("mark.hl-claim")).to_have_count(1)
+    page.keyboard.press("Escape")
+    page.locator("mark.hl-claim").click()
+    expect(page.locator("#card .card-quote")).to_have_text("succeeded on its first try")
+    page.locator("#card .overlaps button").click()
+    expect(page.locator("#card .card-quote")).to_have_text(outer)
+
+
+def test_evidence_is_added_with_a_stance_and_a_bad_url_shows_its_error(
+    page: Page, live_server, story, writer, artifacts
+):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    tag_with_key(page, "carried three satellites", "1")
+    page.fill("#ev-url", "javascript:alert(1)")
+    page.fill("#ev-title", "Launch manifest")
+    page.click("text=Add evidence >> nth=-1")
+    expect(page.locator('.field-error[data-for="url"]')).to_contain_text("valid URL")
+    page.fill("#ev-url", "https://agency.example.org/manifest")
+    page.select_option("#ev-stance", "refutes")
+    page.click("text=Add evidence >> nth=-1")
+    item = page.locator(".evidence-item")
+    expect(item).to_contain_text("Launch manifest")
+    expect(item.locator(".tag-stance")).to_have_text("Refutes")
+    page.screenshot(path=artifacts / "annotation-card.png")
+    annotation = Annotation.objects.get()
+    link = annotation.evidence_links.select_related("evidence").get()
+    assert (link.stance, link.evidence.url) == ("refutes", "https://agency.example.org/manifest")
+
+
+def test_an_attribution_is_linked_to_its_claim_and_submitted(
+    page: Page, live_server, story, writer
+):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    tag_with_key(page, "the rocket “carried three satellites”", "1")
+    tag_with_key(page, "According to the agency’s director", "3")
+    page.select_option(
+        "#link-target", label="Claim: “the rocket “carried three satellites”” (writer)"
+    )
+    page.click("#add-link")
+    expect(page.locator("#card .card-section", has_text="Links")).to_contain_text("Attributes")
+    page.click("text=Submit for review")
+    expect(page.locator("#card .tag-status")).to_have_text("Submitted")
+    attribution = Annotation.objects.get(label="attribution")
+    assert attribution.status == Status.SUBMITTED
+    assert list(attribution.outgoing_links.values_list("target__label", "kind")) == [
+        ("claim", "attributes")
+    ]
+
+
+def test_a_stale_edit_shows_the_conflict_and_keeps_the_typed_note(
+    page: Page, live_server, story, writer
+):
+    annotation = AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    open_annotation(page, "NASA")
+    # Meanwhile the same annotation is edited elsewhere (another tab, another device).
+    editing.update_annotation(annotation=annotation, user=writer, changes={"label": "denial"})
+    page.fill("#card-note", "Check the agency’s press release.")
+    page.click("#save-note")
+    expect(page.locator("#card .conflict")).to_contain_text("changed elsewhere")
+    expect(page.locator("#card-note")).to_have_value("Check the agency’s press release.")
+    page.click("text=Reload annotation")
+    expect(page.locator("#card .tag-label")).to_have_text("Denial")
+    expect(page.locator("#card-note")).to_have_value("Check the agency’s press release.")
+    page.click("#save-note")
+    expect(page.locator("#card")).to_contain_text("version 3")
+    expect(page.locator("#card .conflict")).to_have_count(0)
+    annotation.refresh_from_db()
+    assert (annotation.note, annotation.label) == ("Check the agency’s press release.", "denial")
+
+
+def test_another_annotator_cannot_edit_it(page: Page, live_server, story, writer):
+    annotation = AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
+    workflow.submit(annotation=annotation, user=writer)
+    annotator(username="colleague")
+    log_in(page, live_server.url, "colleague")
+    page.goto(article_url(live_server, story))
+    open_annotation(page, "NASA")
+    expect(page.locator("#card-note")).to_have_count(0)
+    expect(page.locator("#card-label")).to_have_count(0)
+    expect(page.locator("#card")).to_contain_text("Read-only: It belongs to writer.")
+    forged = page.request.patch(
+        f"{live_server.url}/api/v1/annotations/{annotation.pk}/",
+        data={"note": "sneaky"},
+        headers={
+            "X-CSRFToken": next(
+                c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"
+            )
+        },
+    )
+    assert forged.status == 403
+
+
+def test_an_expired_session_says_so_and_the_change_can_be_retried(
+    page: Page, live_server, story, writer
+):
+    AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    open_annotation(page, "NASA")
+    page.context.clear_cookies()
+    page.fill("#card-note", "Typed before the session ran out.")
+    page.click("#save-note")
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("session has expired")
+    expect(notice.get_by_role("link", name="Log in again")).to_be_visible()
+    expect(page.locator("#card-note")).to_have_value("Typed before the session ran out.")
+    with page.context.expect_page() as login_tab:
+        notice.get_by_role("link", name="Log in again").click()
+    tab = login_tab.value
+    tab.fill("#id_username", "writer")
+    tab.fill("#id_password", "correct horse battery staple")
+    tab.click("button[type=submit]")
+    tab.wait_for_load_state()
+    tab.close()
+    notice.get_by_role("button", name="Retry").click()
+    expect(page.locator("#card")).to_contain_text("version 2")
+    expect(notice).to_be_hidden()
+    assert Annotation.objects.get().note == "Typed before the session ran out."
+
+
+def test_an_unreachable_server_is_reported(page: Page, live_server, story, writer):
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    page.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
+    select_text(page, "NASA said on Monday")
+    page.keyboard.press("1")
+    expect(page.locator("#notice")).to_contain_text("Cannot reach the server")
+    expect(page.locator("mark.hl")).to_have_count(0)  # not shown as saved
+
+
+def test_pages_send_a_content_security_policy_and_break_none_of_it(
+    page: Page, live_server, story, writer
+):
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and violations.append(message.text)
+        ),
+    )
+    log_in(page, live_server.url, "writer")
+    response = page.goto(article_url(live_server, story))
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    expect(page.locator("body.js-ready")).to_have_count(1)
+    assert violations == []
+
+
+def test_the_article_page_is_usable_on_a_narrow_screen(
+    page: Page, live_server, story, writer, artifacts
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    tag_with_key(page, "NASA said on Monday", "1")
+    page.screenshot(path=artifacts / "article-page-narrow.png", full_page=True)
+    expect(page.locator("#card")).to_be_visible()
