@@ -138,7 +138,10 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["article_id", "start", "end", "id"]
-        permissions = [("review_annotation", "Can review annotations of other authors")]
+        permissions = [
+            ("review_annotation", "Can review annotations of other authors"),
+            ("export_annotation", "Can export annotations through the export API"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(start__gte=0), name="annotation_start_not_negative"),
             models.CheckConstraint(

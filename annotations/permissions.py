@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ANNOTATORS = "Annotators"
 REVIEWERS = "Reviewers"
+EXPORTERS = "Exporters"
 
 # An author edits an annotation while it is in their hands; once submitted it is the reviewer's.
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
@@ -72,6 +73,13 @@ def can_edit_annotation(user: User, annotation: Annotation) -> bool:
 
 def can_delete_annotation(user: User, annotation: Annotation) -> bool:
     return can_edit_annotation(user, annotation)
+
+
+def can_export(user: User) -> bool:
+    """Staff, Reviewers and Exporters pull reviewed annotations in bulk."""
+    return bool(
+        user.is_authenticated and (user.is_staff or user.has_perm("annotations.export_annotation"))
+    )
 
 
 def can_review_annotation(user: User, annotation: Annotation) -> bool:

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 
 from annotations import anchoring
 from annotations.models import Annotation, Article, Evidence, Label
-from annotations.permissions import ANNOTATORS, REVIEWERS
+from annotations.permissions import ANNOTATORS, EXPORTERS, REVIEWERS
 
 PASSWORD = "correct horse battery staple"
 
@@ -36,14 +36,18 @@ def _groups(names):
     """The named groups, made by the data migration again if a transactional test flushed them."""
     groups = list(Group.objects.filter(name__in=names))
     if len(groups) < len(names):
-        migration = importlib.import_module("annotations.migrations.0002_groups")
-        migration.create_groups(apps, None)
+        importlib.import_module("annotations.migrations.0002_groups").create_groups(apps, None)
+        importlib.import_module("annotations.migrations.0005_exporters").grant(apps, None)
         groups = list(Group.objects.filter(name__in=names))
     return groups
 
 
 def annotator(**kwargs):
     return UserFactory(groups=[ANNOTATORS], **kwargs)
+
+
+def exporter(**kwargs):
+    return UserFactory(groups=[EXPORTERS], **kwargs)
 
 
 def reviewer(**kwargs):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
@@ -20,6 +21,17 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
                 param = next(n for n, f in self.parent.filters.items() if f is self)
                 raise ValidationError({param: "Date-time out of range."}) from exc
         return super().filter(queryset, value)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id within the database's range: a larger one is a 400, not a crash."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -43,7 +55,7 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 class AnnotationFilter(django_filters.FilterSet):
-    article = django_filters.NumberFilter(field_name="article_id")
+    article = IdFilter(field_name="article_id")
     label = django_filters.MultipleChoiceFilter(choices=Label.choices)
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     author = django_filters.CharFilter(field_name="author__username", help_text="Username.")

@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from annotations.api.export import AnnotationExportView
 from annotations.api.views import AnnotationViewSet, ArticleViewSet, EvidenceViewSet
 
 router = SimpleRouter()
@@ -7,4 +9,7 @@ router.register("articles", ArticleViewSet, basename="api-article")
 router.register("annotations", AnnotationViewSet, basename="api-annotation")
 router.register("evidence", EvidenceViewSet, basename="api-evidence")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),
+    *router.urls,
+]

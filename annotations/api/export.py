@@ -1,0 +1,145 @@
+"""GET /api/v1/export/annotations/: reviewed annotations for data teams and publishers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import django_filters
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions as drf_permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations import permissions
+from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
+from annotations.export import pages, streaming
+from annotations.export.records import W3C_CONTENT_TYPE
+from annotations.models import Annotation, Status
+
+FORMATS = ["json", "jsonl", "csv", "w3c"]
+
+
+class ExportFilter(AnnotationFilter):
+    publisher = django_filters.CharFilter(field_name="article__publisher", lookup_expr="iexact")
+    reviewed_since = UtcDateTimeFilter(
+        field_name="reviewed_at", lookup_expr="gte", help_text="ISO 8601 date-time."
+    )
+
+    class Meta(AnnotationFilter.Meta):
+        fields = [*AnnotationFilter.Meta.fields, "publisher", "reviewed_since"]
+
+
+class CanExport(drf_permissions.BasePermission):
+    message = "Exporting needs the Exporters or Reviewers group, or staff."
+
+    def has_permission(self, request, view) -> bool:
+        return permissions.can_export(request.user)
+
+
+class FormatParameterIsOurs(BaseContentNegotiation):
+    """`?format=` picks the export format here, not a DRF renderer; errors are always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return JSONRenderer(), JSONRenderer.media_type
+
+    def select_parser(self, request, parsers):
+        return None
+
+
+def _int(params, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError({name: f"A whole number from {low} to {high}."})
+    return int(raw)
+
+
+class AnnotationExportView(APIView):
+    permission_classes = [drf_permissions.IsAuthenticated, CanExport]
+    content_negotiation_class = FormatParameterIsOurs
+    filterset_class = ExportFilter
+
+    @extend_schema(
+        summary="Export annotations (approved only, unless status says otherwise)",
+        description=(
+            "Formats: `json` (pages by id cursor, with a `next` link), `jsonl` and `csv` "
+            "(streamed), `w3c` (a W3C Web Annotation AnnotationCollection; its pages are "
+            "AnnotationPages). Offsets count Unicode code points. Filters combine; pass "
+            "`updated_since` or `reviewed_since` to pull only what changed since a last run."
+        ),
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=FORMATS, default="json"),
+            OpenApiParameter("after", OpenApiTypes.INT, description="Page cursor (json, w3c)."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 1000; default 100."),
+        ],
+        filters=True,
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.OBJECT),
+        },
+    )
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
+        fmt = request.query_params.get("format", "json")
+        if fmt not in FORMATS:
+            raise ValidationError({"format": f"One of {', '.join(FORMATS)}."})
+        queryset = self._filtered(request)
+        if fmt in ("jsonl", "csv"):
+            return self._stream(fmt, queryset)
+        size = _int(request.query_params, "page_size", pages.PAGE_SIZE, 1, pages.MAX_PAGE_SIZE)
+        after = _int(request.query_params, "after", 0, 0, 2**63 - 1)
+        link = self._linker(request)
+        if fmt == "json":
+            return Response(pages.json_page(queryset, after=after, size=size, link=link))
+        collection_iri = link(None)
+        if "after" not in request.query_params:
+            document = pages.w3c_collection(queryset, collection_iri=collection_iri, link=link)
+        else:
+            document = pages.w3c_page(
+                queryset,
+                after=after,
+                size=size,
+                collection_iri=collection_iri,
+                link=link,
+                iri=request.build_absolute_uri,
+            )
+        return Response(document, content_type=W3C_CONTENT_TYPE)
+
+    def _filtered(self, request: Request):
+        params = request.query_params.copy()
+        params.setdefault("status", Status.APPROVED)
+        params.pop("format", None)
+        base = Annotation.objects.visible_to(request.user)
+        filterset = ExportFilter(params, queryset=base, request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset.qs
+
+    def _stream(self, fmt: str, queryset) -> StreamingHttpResponse:
+        if fmt == "jsonl":
+            body, content_type = streaming.jsonl(queryset), "application/x-ndjson"
+        else:
+            body, content_type = streaming.csv_lines(queryset), "text/csv; charset=utf-8"
+        response = StreamingHttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="annotations.{fmt}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _linker(self, request: Request):
+        """Build this export's URL for a cursor (None: the collection itself)."""
+        kept = [(k, v) for k, v in request.query_params.lists() if k not in ("after",)]
+        flat = [(k, v) for k, values in kept for v in values]
+
+        def link(after: int | None) -> str:
+            query = flat + ([("after", str(after))] if after is not None else [])
+            return request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+
+        return link

@@ -1,0 +1,67 @@
+"""The paged formats: keyset pages by id, so a page never shifts when rows are added meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+
+from annotations.export.records import W3C_CONTEXT, record, w3c_annotation
+
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+def page_of(queryset: QuerySet, *, after: int, size: int) -> tuple[list, int | None]:
+    """Return the rows after id `after` and the cursor of the next page, if any."""
+    rows = list(queryset.with_related().filter(pk__gt=after).order_by("pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].pk if more and rows else None)
+
+
+def json_page(
+    queryset: QuerySet, *, after: int, size: int, link: Callable[[int], str]
+) -> dict[str, Any]:
+    rows, following = page_of(queryset, after=after, size=size)
+    return {
+        "next": link(following) if following is not None else None,
+        "results": [record(annotation) for annotation in rows],
+    }
+
+
+def w3c_collection(
+    queryset: QuerySet, *, collection_iri: str, link: Callable[[int], str]
+) -> dict[str, Any]:
+    return {
+        "@context": W3C_CONTEXT,
+        "id": collection_iri,
+        "type": "AnnotationCollection",
+        "label": "Fact-check annotations",
+        "total": queryset.count(),
+        "first": link(0),
+    }
+
+
+def w3c_page(
+    queryset: QuerySet,
+    *,
+    after: int,
+    size: int,
+    collection_iri: str,
+    link: Callable[[int], str],
+    iri: Callable[[str], str],
+) -> dict[str, Any]:
+    rows, following = page_of(queryset, after=after, size=size)
+    page: dict[str, Any] = {
+        "@context": W3C_CONTEXT,
+        "id": link(after),
+        "type": "AnnotationPage",
+        "partOf": {"id": collection_iri, "type": "AnnotationCollection", "total": queryset.count()},
+        "startIndex": queryset.filter(pk__lte=after).count(),
+        "items": [w3c_annotation(annotation, iri) for annotation in rows],
+    }
+    if following is not None:
+        page["next"] = link(following)
+    return page

@@ -1,0 +1,195 @@
+"""One annotation as each export format writes it, built in Python from a shaped queryset.
+
+The streaming formats on PostgreSQL build the same records in SQL (export/postgres.py); a test
+checks that both agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from annotations.models import Annotation
+
+OFFSET_UNIT = "code_point"
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# The W3C context, plus the workbench's own terms so JSON-LD processors keep them.
+W3C_CONTEXT: list[Any] = [
+    "http://www.w3.org/ns/anno.jsonld",
+    {
+        "fcw": "urn:x-fact-check-workbench:terms#",
+        "stance": "fcw:stance",
+        "evidenceTitle": "fcw:evidenceTitle",
+        "evidenceNote": "fcw:evidenceNote",
+        "reviewStatus": "fcw:reviewStatus",
+        "annotationLinks": {"@id": "fcw:annotationLinks", "@type": "@json"},
+        "offsetUnit": "fcw:offsetUnit",
+    },
+]
+W3C_CONTENT_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+
+CSV_COLUMNS = [
+    "id",
+    "article_id",
+    "article_title",
+    "article_url",
+    "article_publisher",
+    "label",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "note",
+    "status",
+    "author",
+    "reviewer",
+    "review_note",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "reviewed_at",
+    "evidence",
+    "links",
+    "offset_unit",
+]
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """UTC, microseconds, Z: the one timestamp form every format uses."""
+    return value.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT) if value else None
+
+
+def neutralise(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (=, +, -, @, tab, CR first)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def record(annotation: Annotation) -> dict[str, Any]:
+    """The JSON and JSONL form."""
+    article = annotation.article
+    return {
+        "id": annotation.pk,
+        "article": {
+            "id": article.pk,
+            "title": article.title,
+            "url": article.source_url or None,
+            "publisher": article.publisher,
+        },
+        "label": annotation.label,
+        "start": annotation.start,
+        "end": annotation.end,
+        "quote": annotation.quote,
+        "prefix": annotation.prefix,
+        "suffix": annotation.suffix,
+        "note": annotation.note,
+        "status": annotation.status,
+        "author": annotation.author.username,
+        "reviewer": annotation.reviewer.username if annotation.reviewer_id else None,
+        "review_note": annotation.review_note,
+        "created_at": timestamp(annotation.created_at),
+        "updated_at": timestamp(annotation.updated_at),
+        "submitted_at": timestamp(annotation.submitted_at),
+        "reviewed_at": timestamp(annotation.reviewed_at),
+        "evidence": [
+            {
+                "url": link.evidence.url,
+                "title": link.evidence.title,
+                "publisher": link.evidence.publisher,
+                "stance": link.stance,
+                "note": link.note,
+            }
+            for link in annotation.evidence_links.all()
+        ],
+        "links": [
+            {"kind": link.kind, "target": link.target_id}
+            for link in annotation.outgoing_links.all()
+        ],
+        "offset_unit": OFFSET_UNIT,
+    }
+
+
+def csv_row(annotation: Annotation) -> list[Any]:
+    """One CSV row, columns as CSV_COLUMNS; evidence as "stance url" items joined by "; "."""
+    data = record(annotation)
+    article = data["article"]
+    evidence = "; ".join(f"{e['stance']} {e['url']}" for e in data["evidence"])
+    links = "; ".join(f"{link['kind']} {link['target']}" for link in data["links"])
+    values = [
+        data["id"],
+        article["id"],
+        article["title"],
+        article["url"],
+        article["publisher"],
+        *(data[name] for name in CSV_COLUMNS[5:20]),
+        evidence,
+        links,
+        OFFSET_UNIT,
+    ]
+    return [neutralise(v) if isinstance(v, str) else ("" if v is None else v) for v in values]
+
+
+def w3c_annotation(annotation: Annotation, iri: Callable[[str], str]) -> dict[str, Any]:
+    """The W3C Web Annotation Data Model form; `iri` turns a site path into an absolute IRI."""
+    data = record(annotation)
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextualBody",
+            "purpose": "tagging",
+            "value": annotation.label,
+            "format": "text/plain",
+        }
+    ]
+    if annotation.note:
+        body.append(
+            {
+                "type": "TextualBody",
+                "purpose": "commenting",
+                "value": annotation.note,
+                "format": "text/plain",
+            }
+        )
+    for evidence in data["evidence"]:
+        body.append(
+            {
+                "type": "SpecificResource",
+                "purpose": "linking",
+                "source": evidence["url"],
+                "stance": evidence["stance"],
+                "evidenceTitle": evidence["title"],
+                **({"evidenceNote": evidence["note"]} if evidence["note"] else {}),
+            }
+        )
+    return {
+        "@context": W3C_CONTEXT,
+        "id": iri(f"/api/v1/annotations/{annotation.pk}/"),
+        "type": "Annotation",
+        "motivation": "classifying",
+        "created": data["created_at"],
+        "modified": data["updated_at"],
+        "creator": {"type": "Person", "nickname": annotation.author.username},
+        "body": body,
+        "target": {
+            "type": "SpecificResource",
+            "source": iri(f"/articles/{annotation.article_id}/"),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": annotation.quote,
+                    "prefix": annotation.prefix,
+                    "suffix": annotation.suffix,
+                },
+                {"type": "TextPositionSelector", "start": annotation.start, "end": annotation.end},
+            ],
+        },
+        "reviewStatus": annotation.status,
+        "annotationLinks": data["links"],
+        "offsetUnit": OFFSET_UNIT,
+    }
+
+
+def _text_body(purpose: str, value: str) -> dict[str, str]:
+    return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain"}
