@@ -9,7 +9,10 @@ TEST_STAMP := $(VENV)/.test-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check bench lock clean
+WORKERS ?= 3
+THREADS ?= 8
+
+.PHONY: run serve test lint format check bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +32,28 @@ run: $(APP_STAMP)
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+## serve: production mode (DEBUG off, gunicorn, whitenoise) on http://127.0.0.1:8000 against
+## DATABASE_URL. TLS is the proxy's job: plain HTTP here, so no SSL redirect or secure cookies.
+serve: $(APP_STAMP)
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL=postgres://..." >&2; exit 1; }
+	@mkdir -p var
+	@test -s var/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > var/secret_key
+	DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" SECURE_COOKIES="$${SECURE_COOKIES:-false}" \
+	sh -c '$(BIN)/python manage.py migrate --noinput && \
+	  $(BIN)/python manage.py collectstatic --noinput -v0 && \
+	  exec $(BIN)/gunicorn workbench.wsgi --bind $(HOST):$(PORT) --worker-class gthread \
+	    --workers $(WORKERS) --threads $(THREADS) --access-logfile - --timeout 120'
+
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: $(TEST_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: export benchmark on PostgreSQL (BENCH_DATABASE_URL; ROWS, default 1,000,000)
+ROWS ?= 1000000
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/export_bench.py --rows $(ROWS)
 
 ## lint: what CI checks besides the tests
 lint: $(TEST_STAMP)

@@ -1,0 +1,246 @@
+"""Export benchmark: JSONL, CSV and W3C over HTTP from the production server, against COPY.
+
+Usage: python bench/export_bench.py [--rows N] [--w3c-pages P]
+Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/workbench_bench);
+the database is created, migrated and filled with N synthetic annotations (default 1,000,000,
+with evidence and links) unless it already holds exactly N. Prints the timings, the ratios to
+COPY and the serving processes' peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/workbench_bench")
+PYTHON = sys.executable
+
+
+def ensure_database() -> None:
+    name = URL.rsplit("/", 1)[1]
+    admin_url = URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": URL}
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+LOAD_SQL = """
+TRUNCATE annotations_reviewevent, annotations_annotationlink, annotations_evidencelink,
+         annotations_evidence, annotations_annotation, annotations_article,
+         annotations_historicalannotation, annotations_historicalarticle,
+         annotations_historicalevidence RESTART IDENTITY CASCADE;
+DELETE FROM authtoken_token; DELETE FROM auth_user_groups; DELETE FROM auth_user;
+INSERT INTO auth_user (username, password, is_superuser, is_staff, is_active, first_name,
+                       last_name, email, date_joined)
+SELECT 'bench' || g, '!', false, g = 0, true, '', '', '', now() FROM generate_series(0, 10) g;
+INSERT INTO authtoken_token (key, user_id, created)
+SELECT 'benchbenchbenchbenchbenchbenchbenchbench', id, now() FROM auth_user WHERE username = 'bench0';
+-- 1,000 annotations per article; bodies of about 2,000 characters with non-ASCII text.
+INSERT INTO annotations_article (title, publisher, byline, source_url, body, body_hash,
+                                 created_at, updated_at)
+SELECT 'Article ' || g, 'Publisher ' || (g % 20), 'Zoë Ångström', 'https://news.example/' || g,
+       repeat('The minister said “costs rose 12%” in Tromsø; officials denied it. ', 30),
+       md5(g::text), now(), now()
+FROM generate_series(1, :articles) g;
+INSERT INTO annotations_annotation (article_id, author_id, label, start, "end", quote, prefix,
+    suffix, note, status, reviewer_id, review_note, reviewed_at, submitted_at, created_at,
+    updated_at, version)
+SELECT 1 + (g - 1) / 1000, 2 + g % 9,
+       (ARRAY['claim', 'denial', 'attribution'])[1 + g % 3],
+       s, s + 40, substr(b.body, s + 1, 40), substr(b.body, greatest(1, s - 31), least(s, 32)),
+       substr(b.body, s + 41, 32), CASE WHEN g % 7 = 0 THEN 'Check the figure, "again"' ELSE '' END,
+       CASE WHEN g % 10 = 0 THEN 'submitted' ELSE 'approved' END,
+       CASE WHEN g % 10 = 0 THEN NULL ELSE 1 END, '', now(), now(), now(), now(), 2
+FROM generate_series(1, :rows) g,
+     LATERAL (SELECT (g * 37) % 1900 AS s) o,
+     LATERAL (SELECT body FROM annotations_article WHERE id = 1 + (g - 1) / 1000) b;
+INSERT INTO annotations_evidence (url, title, publisher, excerpt, created_at)
+SELECT 'https://data.example/source/' || g, 'Source ' || g, 'Statistics Office', '', now()
+FROM generate_series(1, 10000) g;
+INSERT INTO annotations_evidencelink (annotation_id, evidence_id, stance, note, created_at)
+SELECT g, 1 + g % 10000, (ARRAY['supports', 'refutes', 'context'])[1 + g % 3], '', now()
+FROM generate_series(1, :rows) g WHERE g % 2 = 0;
+INSERT INTO annotations_annotationlink (source_id, target_id, kind, created_at)
+SELECT g, g - 1, 'attributes', now() FROM generate_series(2, :rows) g WHERE g % 3 = 2;
+ANALYZE;
+"""
+
+
+def load(rows: int) -> None:
+    with psycopg.connect(URL, autocommit=True) as conn:
+        have = conn.execute("SELECT count(*) FROM annotations_annotation").fetchone()[0]
+        if have == rows:
+            print(f"database already holds {rows:,} annotations")
+            return
+        started = time.perf_counter()
+        articles = (rows + 999) // 1000
+        conn.execute(LOAD_SQL.replace(":rows", str(rows)).replace(":articles", str(articles)))
+        print(f"loaded {rows:,} annotations in {time.perf_counter() - started:.1f} s")
+
+
+def copy_seconds(select: str) -> tuple[float, int]:
+    with psycopg.connect(URL, options="-c jit=off") as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        size = 0
+        with cur.copy(f"COPY ({select}) TO STDOUT") as copy:
+            for block in copy:
+                size += len(block)
+        return time.perf_counter() - started, size
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": URL,
+        "PORT": str(port),
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("the server did not start")
+
+
+def fetch(url: str) -> tuple[float, float, int]:
+    """Return seconds to the first byte, seconds in all, and bytes."""
+    request = urllib.request.Request(url, headers={"Authorization": "Token " + "bench" * 8})
+    started = time.perf_counter()
+    first = None
+    size = 0
+    with urllib.request.urlopen(request, timeout=600) as response:
+        while block := response.read(65536):
+            first = first or time.perf_counter() - started
+            size += len(block)
+    return first or 0.0, time.perf_counter() - started, size
+
+
+def peak_rss_mb(root_pid: int) -> float:
+    """Highest peak RSS (VmHWM) among the server's processes."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if int(fields.get("PPid", "0").strip()) in (root_pid,) or status.parent.name == str(
+            root_pid
+        ):
+            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+    return peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--w3c-pages", type=int, default=20)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
+    os.environ["DATABASE_URL"] = URL
+    import django
+
+    django.setup()
+    from annotations.export import postgres
+
+    ensure_database()
+    load(args.rows)
+    approved = "SELECT id FROM annotations_annotation WHERE status = 'approved'"
+    floor = {
+        "jsonl": copy_seconds(postgres.jsonl_select(approved)),
+        "csv": copy_seconds(postgres.csv_select(approved)),
+    }
+    plain = copy_seconds(
+        "SELECT a.*, ar.title FROM annotations_annotation a "
+        "JOIN annotations_article ar ON ar.id = a.article_id WHERE a.status = 'approved'"
+    )
+
+    port = free_port()
+    server = start_server(port)
+    # The make process runs a shell that execs gunicorn; find gunicorn's master under it.
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1/export/annotations/"
+        results = {}
+        for fmt in ("jsonl", "csv"):
+            results[fmt] = fetch(f"{base}?format={fmt}")
+        pages = []
+        url = f"{base}?format=w3c&page_size=1000&after=0"
+        w3c_rows = 0
+        for _ in range(args.w3c_pages):
+            _, seconds, size = fetch(url)
+            pages.append(seconds)
+            import json
+
+            request = urllib.request.Request(url, headers={"Authorization": "Token " + "bench" * 8})
+            with urllib.request.urlopen(request) as response:
+                page = json.load(response)
+            w3c_rows += len(page["items"])
+            if "next" not in page:
+                break
+            url = page["next"]
+        gunicorn_pids = [
+            int(p.parent.name)
+            for p in Path("/proc").glob("[0-9]*/cmdline")
+            if b"gunicorn" in p.read_bytes() and b"workbench.wsgi" in p.read_bytes()
+        ]
+        memory = max((peak_rss_mb(pid) for pid in gunicorn_pids), default=0.0)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    print()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(f"rows exported (approved): {int(args.rows * 0.9):,}")
+    print(f"plain COPY of the joined rows: {plain[0]:.2f} s, {plain[1] / 1e6:.0f} MB")
+    print("format  COPY floor   HTTP total   first byte   ratio   MB")
+    for fmt in ("jsonl", "csv"):
+        first, total, size = results[fmt]
+        print(
+            f"{fmt:<7} {floor[fmt][0]:9.2f} s {total:10.2f} s {first:10.3f} s "
+            f"{total / floor[fmt][0]:6.2f}x {size / 1e6:6.0f}"
+        )
+    if pages:
+        print(
+            f"w3c     {len(pages)} pages of 1000: median {sorted(pages)[len(pages) // 2]:.3f} s "
+            f"per page, {w3c_rows / sum(pages):,.0f} annotations/s"
+        )
+    print(f"peak RSS of the serving processes: {memory:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
