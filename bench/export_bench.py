@@ -47,7 +47,8 @@ INSERT INTO auth_user (username, password, is_superuser, is_staff, is_active, fi
                        last_name, email, date_joined)
 SELECT 'bench' || g, '!', false, g = 0, true, '', '', '', now() FROM generate_series(0, 10) g;
 INSERT INTO authtoken_token (key, user_id, created)
-SELECT 'benchbenchbenchbenchbenchbenchbenchbench', id, now() FROM auth_user WHERE username = 'bench0';
+SELECT 'benchbenchbenchbenchbenchbenchbenchbench', id, now()
+FROM auth_user WHERE username = 'bench0';
 -- 1,000 annotations per article; bodies of about 2,000 characters with non-ASCII text.
 INSERT INTO annotations_article (title, publisher, byline, source_url, body, body_hash,
                                  created_at, updated_at)

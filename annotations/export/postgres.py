@@ -3,8 +3,8 @@
 COPY is the fastest way out of PostgreSQL; building each JSON line or CSV row in the same SELECT
 leaves Python only to pass bytes on. Evidence and links are correlated subqueries rather than
 grouped CTEs: those were a third faster in all, but held back the first byte until the whole
-aggregate was built (see docs/benchmarks.md). The rows are the ones records.py builds in Python; a test
-checks that both agree.
+aggregate was built (see docs/benchmarks.md). The rows are the ones records.py builds in
+Python; a test checks that both agree.
 """
 
 from __future__ import annotations
