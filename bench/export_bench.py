@@ -41,8 +41,8 @@ LOAD_SQL = """
 TRUNCATE annotations_reviewevent, annotations_annotationlink, annotations_evidencelink,
          annotations_evidence, annotations_annotation, annotations_article,
          annotations_historicalannotation, annotations_historicalarticle,
-         annotations_historicalevidence RESTART IDENTITY CASCADE;
-DELETE FROM authtoken_token; DELETE FROM auth_user_groups; DELETE FROM auth_user;
+         annotations_historicalevidence, authtoken_token, auth_user_groups, auth_user
+         RESTART IDENTITY CASCADE;
 INSERT INTO auth_user (username, password, is_superuser, is_staff, is_active, first_name,
                        last_name, email, date_joined)
 SELECT 'bench' || g, '!', false, g = 0, true, '', '', '', now() FROM generate_series(0, 10) g;

@@ -4,7 +4,7 @@ from playwright.sync_api import Page, expect
 from annotations import editing, workflow
 from annotations.models import Annotation, Status
 from tests.e2e.helpers import log_in, open_annotation, select_text, tag_with_key
-from tests.factories import AnnotationFactory, ArticleFactory, annotator
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -249,3 +249,23 @@ def test_the_article_page_is_usable_on_a_narrow_screen(
     tag_with_key(page, "NASA said on Monday", "1")
     page.screenshot(path=artifacts / "article-page-narrow.png", full_page=True)
     expect(page.locator("#card")).to_be_visible()
+
+
+def test_hostile_text_stays_inert_in_the_editor(page: Page, live_server, writer):
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    article = ArticleFactory(title=f"T {payload}", body=f"Intro {payload} outro.")
+    annotation = AnnotationFactory(article=article, author=writer, start=0, length=5)
+    Annotation.objects.filter(pk=annotation.pk).update(note=payload)
+    evidence = EvidenceFactory(title=payload, url="https://example.org/e")
+    annotation.evidence_links.create(evidence=evidence, stance="context", note=payload)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, article))
+    open_annotation(page, "Intro")
+    expect(page.locator("#article-body")).to_contain_text(payload)
+    expect(page.locator("#card-note")).to_have_value(payload)
+    expect(page.locator("#card .evidence-item a")).to_have_text(payload)
+    assert page.locator("#article-body img, #card img, #annotation-list img, h1 img").count() == 0
+    assert page.locator("main script").count() == 1  # only the JSON data island
+    assert dialogs == []

@@ -1,0 +1,150 @@
+"""Headers, log-in throttling and stored XSS: hostile text stays text everywhere it is shown."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from annotations.models import Annotation, Evidence, Status
+from tests.factories import AnnotationFactory, ArticleFactory, UserFactory, exporter, reviewer
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert('x')</script>"
+IMG = "<img src=x onerror=alert(1)>"
+PAYLOAD = f"{SCRIPT} and {IMG} and javascript:alert(2)"
+
+
+@pytest.fixture
+def hostile(annotator):
+    article = ArticleFactory(
+        title=f"Title {SCRIPT}", publisher=IMG, body=f"Before. {PAYLOAD} After."
+    )
+    annotation = AnnotationFactory(
+        article=article, author=annotator, start=0, length=7, status=Status.SUBMITTED
+    )
+    Annotation.objects.filter(pk=annotation.pk).update(note=PAYLOAD)
+    evidence = Evidence.objects.create(url="https://example.org/x", title=PAYLOAD, publisher=IMG)
+    annotation.evidence_links.create(evidence=evidence, stance="context", note=PAYLOAD)
+    return annotation
+
+
+def assert_inert(html: str) -> None:
+    assert SCRIPT not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;" in html or "\\u003Cscript\\u003E" in html
+
+
+def test_editor_pages_escape_hostile_text(hostile, annotator):
+    client = Client()
+    client.force_login(annotator)
+    assert_inert(client.get("/").content.decode())
+    page = client.get(f"/articles/{hostile.article_id}/").content.decode()
+    assert_inert(page)
+    island = page.split('id="editor-data" type="application/json">')[1].split("</script>")[0]
+    assert "<" not in island  # json_script escapes markup inside the data island
+    assert json.loads(island)["annotations"][0]["note"] == PAYLOAD
+
+
+def test_admin_pages_escape_hostile_text(hostile):
+    client = Client()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for url in [
+        f"/admin/annotations/reviewqueue/{hostile.pk}/change/",
+        "/admin/annotations/reviewqueue/",
+        f"/admin/annotations/annotation/{hostile.pk}/change/",
+        f"/admin/annotations/article/{hostile.article_id}/change/",
+        "/admin/annotations/evidence/",
+        "/admin/annotations/article/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert SCRIPT not in html, url
+        assert "<img src=x" not in html, url
+
+
+def test_review_notes_are_escaped_for_the_author(hostile, annotator):
+    Annotation.objects.filter(pk=hostile.pk).update(
+        status=Status.CHANGES_REQUESTED, review_note=PAYLOAD
+    )
+    client = Client()
+    client.force_login(annotator)
+    assert_inert(client.get(f"/articles/{hostile.article_id}/").content.decode())
+
+
+def test_api_and_exports_serve_hostile_text_as_data_never_html(hostile, client_for=None):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(reviewer(username="checker"))
+    api = client.get(f"/api/v1/annotations/{hostile.pk}/")
+    assert api["Content-Type"] == "application/json"
+    assert api["X-Content-Type-Options"] == "nosniff"
+    assert api.json()["note"] == PAYLOAD
+    Annotation.objects.filter(pk=hostile.pk).update(status=Status.APPROVED)
+    client.force_authenticate(exporter(username="bot"))
+    for fmt, content_type in [
+        ("json", "application/json"),
+        ("jsonl", "application/x-ndjson"),
+        ("csv", "text/csv; charset=utf-8"),
+        ("w3c", 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'),
+    ]:
+        response = client.get("/api/v1/export/annotations/", {"format": fmt})
+        assert response["Content-Type"] == content_type
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "html" not in response["Content-Type"]
+
+
+def test_javascript_urls_are_never_stored(annotator):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(annotator)
+    for url in [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html,<b>x</b>",
+        " javascript:x",
+    ]:
+        response = client.post("/api/v1/evidence/", {"url": url, "title": "t"}, format="json")
+        assert response.status_code == 400, url
+    assert not Evidence.objects.exists()
+
+
+def test_pages_send_security_headers(client, annotator):
+    client.force_login(annotator)
+    response = client.get("/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_repeated_failed_log_ins_lock_the_account(login_url):
+    UserFactory(username="target", is_staff=True)
+    client = Client()
+    codes = [
+        client.post(login_url, {"username": "target", "password": "wrong"}).status_code
+        for _ in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]  # the fifth failure locks
+    locked = client.post(
+        login_url, {"username": "target", "password": "correct horse battery staple"}
+    )
+    assert locked.status_code == 429
+    assert "Too many failed log-ins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_log_in_after_a_few_failures_works():
+    UserFactory(username="typo")
+    client = Client()
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "typo", "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"username": "typo", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302

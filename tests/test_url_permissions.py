@@ -1,0 +1,272 @@
+"""Every URL of the project, for every kind of caller, answers what we expect.
+
+The test walks the URL configuration itself: a URL added without an entry here fails it, so no
+page, API endpoint, admin screen or export slips out unreviewed. Requests are GETs; the writes
+each endpoint takes are covered by tests/api/test_permissions.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from annotations.models import Status
+from tests.factories import (
+    AnnotationFactory,
+    ArticleFactory,
+    EvidenceFactory,
+    UserFactory,
+    annotator,
+    exporter,
+    reviewer,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "annotator", "other", "reviewer", "exporter", "admin"]
+
+
+def expect(*codes: int) -> dict[str, int]:
+    return dict(zip(ROLES, codes, strict=True))
+
+
+EVERYONE_OK = expect(200, 200, 200, 200, 200, 200)
+LOGGED_IN = expect(302, 200, 200, 200, 200, 200)  # pages: anonymous goes to the log-in page
+API = expect(401, 200, 200, 200, 200, 200)
+API_GET_NOT_ALLOWED = expect(401, 405, 405, 405, 405, 405)  # POST- or DELETE-only routes
+STAFF_ONLY = expect(302, 302, 302, 200, 302, 200)  # admin: non-staff go to the admin log-in
+NOT_ALLOWED = expect(405, 405, 405, 405, 405, 405)
+
+# Named routes outside the model admins.
+EXPECTED: dict[str, dict[str, int]] = {
+    "article-list": LOGGED_IN,
+    "article-detail": LOGGED_IN,
+    "login": EVERYONE_OK,
+    "logout": NOT_ALLOWED,  # log-out is a POST
+    "api-schema": EVERYONE_OK,  # documentation, no data
+    "api-docs": EVERYONE_OK,
+    "api-export-annotations": expect(401, 403, 403, 200, 200, 200),
+    "api-article-list": API,
+    "api-article-detail": API,
+    "api-annotation-list": API,
+    # The annotator's draft: private to its author (and admins).
+    "api-annotation-detail": expect(401, 200, 404, 404, 404, 200),
+    "api-annotation-add-link": API_GET_NOT_ALLOWED,
+    "api-annotation-approve": API_GET_NOT_ALLOWED,
+    "api-annotation-attach-evidence": API_GET_NOT_ALLOWED,
+    "api-annotation-detach-evidence": API_GET_NOT_ALLOWED,
+    "api-annotation-reject": API_GET_NOT_ALLOWED,
+    "api-annotation-remove-link": API_GET_NOT_ALLOWED,
+    "api-annotation-request-changes": API_GET_NOT_ALLOWED,
+    "api-annotation-submit": API_GET_NOT_ALLOWED,
+    "api-annotation-withdraw": API_GET_NOT_ALLOWED,
+    "api-evidence-list": API,
+    "api-evidence-detail": API,
+    "admin:index": STAFF_ONLY,
+    "admin:login": expect(200, 200, 200, 302, 200, 302),  # staff already in: to the index
+    "admin:logout": expect(302, 302, 302, 405, 302, 405),  # a POST, for staff
+    "admin:password_change": STAFF_ONLY,
+    "admin:password_change_done": STAFF_ONLY,
+    "admin:autocomplete": expect(302, 302, 302, 403, 302, 403),  # needs its query parameters
+    "admin:jsi18n": STAFF_ONLY,
+    "admin:view_on_site": expect(302, 302, 302, 404, 302, 404),  # no public page to go to
+    "admin:app_list": STAFF_ONLY,  # the annotations app
+    "admin:<catch-all>": expect(302, 302, 302, 404, 302, 404),
+}
+
+# Model admins: what a reviewer may do on each (admins may do everything; non-staff nothing).
+# A model registered in admin without a row here fails the test.
+REVIEWER_ADMIN = {
+    "annotations_reviewqueue": {"view"},
+    "annotations_annotation": {"view"},
+    "annotations_article": {"view", "add"},
+    "annotations_evidence": {"view"},
+    "auth_group": set(),
+    "auth_user": set(),
+    "authtoken_tokenproxy": set(),
+    "axes_accessattempt": set(),
+    "axes_accesslog": set(),
+    "axes_accessfailurelog": set(),
+}
+# What nobody, not even an admin, does through these screens.
+NOBODY = {
+    ("annotations_reviewqueue", "add"),
+    ("annotations_reviewqueue", "delete"),
+    ("annotations_annotation", "add"),
+    ("axes_accessattempt", "add"),
+    ("axes_accesslog", "add"),
+    ("axes_accessfailurelog", "add"),
+}
+ACTIONS = {
+    "changelist": "view",
+    "change": "view",
+    "history": "view",
+    "simple_history": "view",
+    "add": "add",
+    "delete": "delete",
+    "password_change": "change",
+    "redirect": "view",
+}
+
+
+def admin_expectation(model: str, action: str) -> dict[str, int]:
+    need = ACTIONS[action]
+    if action == "redirect":  # <id>/ redirects to <id>/change/ for whoever is staff
+        return STAFF_ONLY | {"reviewer": 302, "admin": 302}
+    reviewer_code = 200 if need in REVIEWER_ADMIN[model] else 403
+    admin_code = 403 if (model, need) in NOBODY else 200
+    return STAFF_ONLY | {"reviewer": reviewer_code, "admin": admin_code}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield prefix + str(pattern.pattern), name
+
+
+MODEL_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/(?P<rest>.*)$")
+
+
+def classify(route: str, name: str | None) -> tuple[str, str | None, str | None]:
+    """Return (key, admin model, admin action) for a route."""
+    if route == "admin/(?P<url>.*)$":
+        return "admin:<catch-all>", None, None
+    match = MODEL_ROUTE.match(route)
+    model = f"{match['app']}_{match['model']}" if match else None
+    if name and model and name.startswith(f"admin:{model}_"):
+        return name, model, name.removeprefix(f"admin:{model}_")
+    if name is None and match and match["rest"] == "<path:object_id>/":
+        return (
+            f"admin:{match['app']}_{match['model']}_redirect",
+            f"{match['app']}_{match['model']}",
+            "redirect",
+        )
+    return name or route, None, None
+
+
+@pytest.fixture
+def world():
+    users = {
+        "annotator": annotator(username="annotator"),
+        "other": annotator(username="other"),
+        "reviewer": reviewer(username="reviewer"),
+        "exporter": exporter(username="exporter"),
+        "admin": UserFactory(username="admin", is_staff=True, is_superuser=True),
+    }
+    article = ArticleFactory()
+    draft = AnnotationFactory(article=article, author=users["annotator"])
+    submitted = AnnotationFactory(
+        article=article, author=users["other"], status=Status.SUBMITTED, start=10
+    )
+    evidence = EvidenceFactory()
+    Token.objects.create(user=users["other"])
+    now = timezone.now()
+    where = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "other"}
+    attempt = AccessAttempt.objects.create(**where, failures_since_start=1, attempt_time=now)
+    access_log = AccessLog.objects.create(**where, attempt_time=now)
+    failure_log = AccessFailureLog.objects.create(**where, attempt_time=now)
+    ids = {
+        "article": article.pk,
+        "draft": draft.pk,
+        "submitted": submitted.pk,
+        "evidence": evidence.pk,
+        "history:annotations_annotation": submitted.history.first().history_id,
+        "history:annotations_reviewqueue": submitted.history.first().history_id,
+        "history:annotations_article": article.history.first().history_id,
+        "history:annotations_evidence": evidence.history.first().history_id,
+        "user": users["other"].pk,
+        "group": 1,
+        "attempt": attempt.pk,
+        "access_log": access_log.pk,
+        "failure_log": failure_log.pk,
+    }
+    return users, ids
+
+
+OBJECT_FOR_MODEL = {
+    "annotations_reviewqueue": "submitted",
+    "annotations_annotation": "submitted",
+    "annotations_article": "article",
+    "annotations_evidence": "evidence",
+    "auth_group": "group",
+    "auth_user": "user",
+    "authtoken_tokenproxy": "user",  # DRF's TokenProxy is keyed by its user in admin
+    "axes_accessattempt": "attempt",
+    "axes_accesslog": "access_log",
+    "axes_accessfailurelog": "failure_log",
+}
+
+
+def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
+    """Turn a route into a concrete URL with ids of objects the world fixture made."""
+    if key == "admin:<catch-all>":
+        return "/admin/no-such-page/"
+    if key == "admin:app_list":
+        return "/admin/annotations/"
+    if key == "admin:view_on_site":
+        return f"/admin/r/1/{ids['article']}/"
+    if key == "admin:autocomplete":
+        return "/admin/autocomplete/"
+    target = ids.get(OBJECT_FOR_MODEL.get(model or "", ""), 1)
+    if key == "api-annotation-detail":
+        target = ids["draft"]
+    url = route.replace(
+        "^([^/]+)/history/([^/]+)/$", f"{target}/history/{ids.get(f'history:{model}')}/"
+    )
+    url = url.replace("^", "").replace("$", "")
+    url = re.sub(r"\(\?P<evidence_id>[^)]+\)", str(ids["evidence"]), url)
+    url = re.sub(r"\(\?P<target_id>[^)]+\)", str(ids["draft"]), url)
+    url = re.sub(r"\(\?P<pk>[^)]+\)", str(ids["article"] if "articles" in url else target), url)
+    url = re.sub(r"<(?:int:|path:)?(?:pk|object_id|id)>", str(target), url)
+    if "articles/" in url and key in ("article-detail", "api-article-detail"):
+        url = re.sub(r"\d+", str(ids["article"]), url)
+    return "/" + url
+
+
+def all_routes():
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_an_expectation():
+    missing = []
+    for route, name in all_routes():
+        key, model, action = classify(route, name)
+        if model is not None:
+            if model not in REVIEWER_ADMIN or action not in ACTIONS:
+                missing.append(f"{key} ({route})")
+        elif key not in EXPECTED:
+            missing.append(f"{key} ({route})")
+    assert missing == [], "URLs without an entry in this test: " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_each_role_as_expected(world, role, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    users, ids = world
+    client = Client()
+    if role != "anonymous":
+        client.force_login(users[role])
+    wrong = []
+    for route, name in all_routes():
+        key, model, action = classify(route, name)
+        expected = admin_expectation(model, action) if model else EXPECTED[key]
+        url = url_for(route, key, model, ids)
+        status = client.get(url).status_code
+        if status != expected[role]:
+            wrong.append(f"{url} ({key}): got {status}, expected {expected[role]}")
+    assert wrong == [], f"as {role}:\n" + "\n".join(wrong)
