@@ -1,0 +1,343 @@
+"""Everything the workbench holds, out to one JSON Lines file and back into an empty database.
+
+Each line is one record: {"type": ..., ...}. Records name users by username and each other by
+keys local to the file (their order in it), so a file loads into any database. The first line
+says the format's version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    ReviewEvent,
+)
+
+FORMAT = "fact-check-workbench/1"
+CHUNK = 2000
+
+
+class TransferError(Exception):
+    """A file that cannot be imported; nothing of it was stored."""
+
+
+def _when(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _records() -> Iterator[dict[str, Any]]:
+    User = get_user_model()
+    yield {"type": "format", "format": FORMAT}
+    users = User.objects.order_by("id").prefetch_related("groups")
+    for user in users.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "user",
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "password": user.password,  # the hash, so people keep their log-ins
+            "is_active": user.is_active,
+            "is_staff": user.is_staff,
+            "is_superuser": user.is_superuser,
+            "date_joined": _when(user.date_joined),
+            "groups": sorted(g.name for g in user.groups.all()),
+        }
+    keys: dict[str, dict[int, int]] = {"article": {}, "evidence": {}, "annotation": {}}
+
+    def key(kind: str, pk: int) -> int:
+        return keys[kind].setdefault(pk, len(keys[kind]) + 1)
+
+    articles = Article.objects.order_by("id").select_related("created_by")
+    for article in articles.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "article",
+            "key": key("article", article.pk),
+            "title": article.title,
+            "publisher": article.publisher,
+            "byline": article.byline,
+            "source_url": article.source_url,
+            "published_on": _when(article.published_on),
+            "body": article.body,
+            "created_by": article.created_by.username if article.created_by else None,
+            "created_at": _when(article.created_at),
+            "updated_at": _when(article.updated_at),
+        }
+    for evidence in Evidence.objects.order_by("id").select_related("added_by").iterator(CHUNK):
+        yield {
+            "type": "evidence",
+            "key": key("evidence", evidence.pk),
+            "url": evidence.url,
+            "title": evidence.title,
+            "publisher": evidence.publisher,
+            "excerpt": evidence.excerpt,
+            "accessed_on": _when(evidence.accessed_on),
+            "added_by": evidence.added_by.username if evidence.added_by else None,
+            "created_at": _when(evidence.created_at),
+        }
+    annotations = Annotation.objects.order_by("id").select_related("author", "reviewer")
+    for a in annotations.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "annotation",
+            "key": key("annotation", a.pk),
+            "article": keys["article"][a.article_id],
+            "author": a.author.username,
+            "label": a.label,
+            "start": a.start,
+            "end": a.end,
+            "quote": a.quote,
+            "prefix": a.prefix,
+            "suffix": a.suffix,
+            "note": a.note,
+            "status": a.status,
+            "reviewer": a.reviewer.username if a.reviewer else None,
+            "review_note": a.review_note,
+            "reviewed_at": _when(a.reviewed_at),
+            "submitted_at": _when(a.submitted_at),
+            "created_at": _when(a.created_at),
+            "updated_at": _when(a.updated_at),
+            "version": a.version,
+        }
+    links = EvidenceLink.objects.order_by("id").select_related("added_by")
+    for link in links.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "evidence_link",
+            "annotation": keys["annotation"][link.annotation_id],
+            "evidence": keys["evidence"][link.evidence_id],
+            "stance": link.stance,
+            "note": link.note,
+            "added_by": link.added_by.username if link.added_by else None,
+            "created_at": _when(link.created_at),
+        }
+    for link in AnnotationLink.objects.order_by("id").select_related("created_by").iterator(CHUNK):
+        yield {
+            "type": "link",
+            "source": keys["annotation"][link.source_id],
+            "target": keys["annotation"][link.target_id],
+            "kind": link.kind,
+            "created_by": link.created_by.username if link.created_by else None,
+            "created_at": _when(link.created_at),
+        }
+    events = ReviewEvent.objects.order_by("id").select_related("actor")
+    for event in events.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "review_event",
+            "annotation": keys["annotation"][event.annotation_id],
+            "actor": event.actor.username,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "note": event.note,
+            "created_at": _when(event.created_at),
+        }
+
+
+def export_all(out: TextIO) -> int:
+    """Write every record as one JSON line; return how many."""
+    count = 0
+    for count, item in enumerate(_records(), start=1):  # noqa: B007
+        out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return count
+
+
+ORDER = [
+    "format",
+    "user",
+    "article",
+    "evidence",
+    "annotation",
+    "evidence_link",
+    "link",
+    "review_event",
+]
+
+
+def import_all(path: Path) -> dict[str, int]:
+    """Load a file written by export_all into a database that holds no articles or users' work.
+
+    One transaction: a bad line names itself and leaves the database as it was.
+    """
+    if Article.objects.exists() or Annotation.objects.exists() or Evidence.objects.exists():
+        raise TransferError(
+            "the database already holds articles or evidence: import into an empty one"
+        )
+    loader = _Loader()
+    with transaction.atomic(), path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                loader.add(json.loads(line))
+            except TransferError as exc:
+                raise TransferError(f"{path}:{number}: {exc}") from exc
+            except ValidationError as exc:
+                raise TransferError(f"{path}:{number}: {'; '.join(exc.messages)}") from exc
+            except (ValueError, KeyError, TypeError) as exc:
+                raise TransferError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
+        loader.finish()
+    return loader.counts
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.users: dict[str, Any] = {}
+        self.keys: dict[str, dict[int, int]] = {"article": {}, "evidence": {}, "annotation": {}}
+        self.counts: dict[str, int] = {}
+        self.stage = 0
+        self.updated: list[tuple[type, int, str]] = []
+
+    def add(self, item: dict[str, Any]) -> None:
+        kind = item.get("type")
+        if kind not in ORDER:
+            raise TransferError(f"unknown record type {kind!r}")
+        if ORDER.index(kind) < self.stage:
+            raise TransferError(f"a {kind} record after the {ORDER[self.stage]} records")
+        self.stage = ORDER.index(kind)
+        if kind == "format" and item.get("format") != FORMAT:
+            raise TransferError(f"format {item.get('format')!r} is not {FORMAT!r}")
+        handler = getattr(self, f"_{kind}", None)
+        if handler:
+            handler(item)
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def _user(self, item: dict[str, Any]) -> None:
+        User = get_user_model()
+        fields = {
+            k: item[k]
+            for k in (
+                "email",
+                "first_name",
+                "last_name",
+                "password",
+                "is_active",
+                "is_staff",
+                "is_superuser",
+            )
+        }
+        user, _ = User.objects.update_or_create(
+            username=item["username"],
+            defaults={**fields, "date_joined": dt.datetime.fromisoformat(item["date_joined"])},
+        )
+        user.groups.set(Group.objects.filter(name__in=item["groups"]))
+        self.users[user.username] = user
+
+    def _user_named(self, username: str | None):
+        if username is None:
+            return None
+        if username not in self.users:
+            raise TransferError(f"unknown user {username!r}")
+        return self.users[username]
+
+    def _key(self, kind: str, key: int) -> int:
+        if key not in self.keys[kind]:
+            raise TransferError(f"no {kind} with key {key} earlier in the file")
+        return self.keys[kind][key]
+
+    def _save(self, obj, kind: str | None, key: int | None, updated_at: str | None = None) -> None:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        if kind:
+            self.keys[kind][key] = obj.pk
+        if updated_at:
+            self.updated.append((type(obj), obj.pk, updated_at))
+
+    def _article(self, item: dict[str, Any]) -> None:
+        article = Article(
+            title=item["title"],
+            publisher=item["publisher"],
+            byline=item["byline"],
+            source_url=item["source_url"],
+            published_on=item["published_on"],
+            body=item["body"],
+            created_by=self._user_named(item["created_by"]),
+            created_at=item["created_at"],
+        )
+        self._save(article, "article", item["key"], item["updated_at"])
+
+    def _evidence(self, item: dict[str, Any]) -> None:
+        evidence = Evidence(
+            url=item["url"],
+            title=item["title"],
+            publisher=item["publisher"],
+            excerpt=item["excerpt"],
+            accessed_on=item["accessed_on"],
+            added_by=self._user_named(item["added_by"]),
+            created_at=item["created_at"],
+        )
+        self._save(evidence, "evidence", item["key"])
+
+    def _annotation(self, item: dict[str, Any]) -> None:
+        annotation = Annotation(
+            article_id=self._key("article", item["article"]),
+            author=self._user_named(item["author"]),
+            reviewer=self._user_named(item["reviewer"]),
+            **{
+                k: item[k]
+                for k in (
+                    "label",
+                    "start",
+                    "end",
+                    "quote",
+                    "prefix",
+                    "suffix",
+                    "note",
+                    "status",
+                    "review_note",
+                    "reviewed_at",
+                    "submitted_at",
+                    "created_at",
+                    "version",
+                )
+            },
+        )
+        self._save(annotation, "annotation", item["key"], item["updated_at"])
+
+    def _evidence_link(self, item: dict[str, Any]) -> None:
+        link = EvidenceLink(
+            annotation_id=self._key("annotation", item["annotation"]),
+            evidence_id=self._key("evidence", item["evidence"]),
+            stance=item["stance"],
+            note=item["note"],
+            added_by=self._user_named(item["added_by"]),
+            created_at=item["created_at"],
+        )
+        self._save(link, None, None)
+
+    def _link(self, item: dict[str, Any]) -> None:
+        link = AnnotationLink(
+            source_id=self._key("annotation", item["source"]),
+            target_id=self._key("annotation", item["target"]),
+            kind=item["kind"],
+            created_by=self._user_named(item["created_by"]),
+            created_at=item["created_at"],
+        )
+        self._save(link, None, None)
+
+    def _review_event(self, item: dict[str, Any]) -> None:
+        event = ReviewEvent(
+            annotation_id=self._key("annotation", item["annotation"]),
+            actor=self._user_named(item["actor"]),
+            from_status=item["from_status"],
+            to_status=item["to_status"],
+            note=item["note"],
+            created_at=item["created_at"],
+        )
+        self._save(event, None, None)
+
+    def finish(self) -> None:
+        # auto_now stamps every save; put back the times the file recorded.
+        for model, pk, updated_at in self.updated:
+            model.objects.filter(pk=pk).update(updated_at=updated_at)
