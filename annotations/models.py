@@ -169,7 +169,10 @@ class Annotation(models.Model):
             models.Index(fields=["article", "start", "end"], name="annotation_article_span_idx"),
             # Review queue and "changed since" reads: by status, then time.
             models.Index(fields=["status", "updated_at"], name="annotation_status_updated_idx"),
-            models.Index(fields=["status", "submitted_at"], name="annotation_status_subm_idx"),
+            # Review queue: submitted, oldest first, id breaking ties; no sort step at any size.
+            models.Index(fields=["status", "submitted_at", "id"], name="annotation_queue_idx"),
+            # API list and "changed since" reads: most recently changed first.
+            models.Index(fields=["-updated_at", "-id"], name="annotation_recent_idx"),
             # "Mine": an author's annotations, newest first.
             models.Index(fields=["author", "-updated_at"], name="annotation_author_idx"),
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
@@ -66,15 +66,21 @@ class AnnotationQuerySet(models.QuerySet):
 
 class ArticleQuerySet(models.QuerySet):
     def with_counts(self, user: User) -> ArticleQuerySet:
-        """Annotate counts per label and per status over the annotations the user may see."""
-        from annotations.models import Label, Status
+        """Annotate counts per label and per status over the annotations the user may see.
+
+        Correlated subqueries, computed for the rows of the page only: a GROUP BY over every
+        annotation would cost the same for 25 articles as for all of them.
+        """
+        from annotations.models import Annotation, Label, Status
         from annotations.permissions import annotation_visibility
 
-        visible = annotation_visibility(user, prefix="annotations__")
+        visible = Annotation.objects.filter(annotation_visibility(user))
 
-        def count(**lookup: str) -> Count:
-            condition = Q(**{f"annotations__{key}": value for key, value in lookup.items()})
-            return Count("annotations", filter=condition & visible)
+        def count(**lookup: str) -> Coalesce:
+            rows = visible.filter(article=OuterRef("pk"), **lookup).order_by()
+            return Coalesce(
+                Subquery(rows.values("article").annotate(n=Count("pk")).values("n")[:1]), 0
+            )
 
         counts = {f"n_{label}": count(label=label) for label in Label.values}
         counts |= {f"n_{status}": count(status=status) for status in Status.values}

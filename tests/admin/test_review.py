@@ -73,7 +73,8 @@ def test_queue_filters_and_search(reviewer_client, annotator, other_annotator):
 
     assert listed("?label__exact=denial") == [first]
     assert listed("?publisher=Wire") == [first]
-    assert listed(f"?author__id__exact={other_annotator.pk}") == [second]
+    assert listed(f"?author={other_annotator.pk}") == [second]
+    assert listed(f"?article={wire.pk}") == [first]
     assert listed("?waiting=older") == [first]
     assert listed("?waiting=day") == [second]
     assert listed("?q=Port") == [first]
