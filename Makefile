@@ -12,7 +12,7 @@ PORT ?= 8000
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run serve test lint format check bench lock clean
+.PHONY: run serve test lint format check bench load lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test: $(TEST_STAMP)
 ROWS ?= 1000000
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/export_bench.py --rows $(ROWS)
+
+## load: 50 editors for 60 s against gunicorn and PostgreSQL (LOAD_DATABASE_URL)
+load: $(TEST_STAMP)
+	$(BIN)/python bench/load_test.py
 
 ## lint: what CI checks besides the tests
 lint: $(TEST_STAMP)
