@@ -219,19 +219,22 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
         return f"/admin/r/1/{ids['article']}/"
     if key == "admin:autocomplete":
         return "/admin/autocomplete/"
-    target = ids.get(OBJECT_FOR_MODEL.get(model or "", ""), 1)
-    if key == "api-annotation-detail":
-        target = ids["draft"]
+    if model:
+        target = ids[OBJECT_FOR_MODEL.get(model, "submitted")]
+    elif "article" in key:
+        target = ids["article"]
+    elif "evidence-detail" in key:
+        target = ids["evidence"]
+    else:
+        target = ids["draft"]  # API annotation routes: the annotator's private draft
     url = route.replace(
         "^([^/]+)/history/([^/]+)/$", f"{target}/history/{ids.get(f'history:{model}')}/"
     )
     url = url.replace("^", "").replace("$", "")
     url = re.sub(r"\(\?P<evidence_id>[^)]+\)", str(ids["evidence"]), url)
     url = re.sub(r"\(\?P<target_id>[^)]+\)", str(ids["draft"]), url)
-    url = re.sub(r"\(\?P<pk>[^)]+\)", str(ids["article"] if "articles" in url else target), url)
+    url = re.sub(r"\(\?P<pk>[^)]+\)", str(target), url)
     url = re.sub(r"<(?:int:|path:)?(?:pk|object_id|id)>", str(target), url)
-    if "articles/" in url and key in ("article-detail", "api-article-detail"):
-        url = re.sub(r"\d+", str(ids["article"]), url)
     return "/" + url
 
 

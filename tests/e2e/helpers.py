@@ -6,7 +6,7 @@ from tests.factories import PASSWORD
 
 # Finds `text` in the rendered article body and returns the screen points of its first and last
 # characters, so the test can drag the mouse across it as a person would.
-_TEXT_BOX = """([text, occurrence]) => {
+_TEXT_BOX = """([text, occurrence, select]) => {
   const body = document.getElementById("article-body");
   const full = body.textContent;
   let index = -1;
@@ -30,6 +30,14 @@ _TEXT_BOX = """([text, occurrence]) => {
   const last = document.createRange();
   last.setStart(endNode, endOffset - 1);
   last.setEnd(endNode, endOffset);
+  if (select) {
+    const range = document.createRange();
+    range.setStart(startNode, startOffset);
+    range.setEnd(endNode, endOffset);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    return null;
+  }
   const a = first.getClientRects()[0];
   const rects = last.getClientRects();
   const b = rects[rects.length - 1];
@@ -47,11 +55,22 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
 
 def select_text(page: Page, text: str, occurrence: int = 0) -> None:
     """Drag the mouse across `text` in the article body."""
-    box = page.evaluate(_TEXT_BOX, [text, occurrence])
+    box = page.evaluate(_TEXT_BOX, [text, occurrence, False])
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
     page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()
+
+
+def select_exactly(page: Page, text: str) -> None:
+    """Select exactly `text`, white space included, then nudge it with Shift+arrows.
+
+    A mouse drag cannot start reliably on a space; the keyboard nudge fires the same events a
+    person's keyboard selection does.
+    """
+    page.evaluate(_TEXT_BOX, [text, 0, True])
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowLeft")
 
 
 def tag_with_key(page: Page, text: str, key: str, occurrence: int = 0) -> None:

@@ -3,7 +3,7 @@ from playwright.sync_api import Page, expect
 
 from annotations import editing, workflow
 from annotations.models import Annotation, Status
-from tests.e2e.helpers import log_in, open_annotation, select_text, tag_with_key
+from tests.e2e.helpers import log_in, open_annotation, select_exactly, select_text, tag_with_key
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,7 +63,8 @@ def test_a_span_after_an_emoji_is_tagged_with_the_keyboard_and_kept_at_its_chara
 def test_selection_is_trimmed_of_surrounding_white_space(page: Page, live_server, story, writer):
     log_in(page, live_server.url, "writer")
     page.goto(article_url(live_server, story))
-    select_text(page, " at the cape. ")
+    select_exactly(page, " at the cape. ")
+    expect(page.locator("#toolbar")).to_be_visible()
     page.keyboard.press("2")
     expect(page.locator("#card .card-quote")).to_have_text("at the cape.")
 

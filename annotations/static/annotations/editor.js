@@ -669,8 +669,9 @@ function typingInAField(event) {
 }
 
 bodyEl.addEventListener("mouseup", () => setTimeout(onSelectionEnd, 0));
-bodyEl.addEventListener("keyup", (event) => {
-  if (event.shiftKey || event.key === "Shift") onSelectionEnd();
+document.addEventListener("keyup", (event) => {
+  // Keyboard selection (Shift + arrows) ends wherever focus is; selectedSpan checks it is ours.
+  if (!typingInAField(event) && (event.shiftKey || event.key === "Shift")) onSelectionEnd();
 });
 document.addEventListener("selectionchange", () => {
   const selection = window.getSelection();
