@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+import server
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/workbench_bench")
@@ -102,37 +101,6 @@ def copy_seconds(select: str) -> tuple[float, int]:
         return time.perf_counter() - started, size
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": URL,
-        "PORT": str(port),
-        "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("the server did not start")
-
-
 def fetch(url: str) -> tuple[float, float, int]:
     """Return seconds to the first byte, seconds in all, and bytes."""
     request = urllib.request.Request(url, headers={"Authorization": "Token " + "bench" * 8})
@@ -188,9 +156,8 @@ def main() -> None:
         "JOIN annotations_article ar ON ar.id = a.article_id WHERE a.status = 'approved'"
     )
 
-    port = free_port()
-    server = start_server(port)
-    # The make process runs a shell that execs gunicorn; find gunicorn's master under it.
+    port = server.free_port()
+    process = server.start(URL, port)
     try:
         base = f"http://127.0.0.1:{port}/api/v1/export/annotations/"
         results = {}
@@ -218,8 +185,7 @@ def main() -> None:
         ]
         memory = max((peak_rss_mb(pid) for pid in gunicorn_pids), default=0.0)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop(process)
 
     print()
     print(

@@ -15,7 +15,6 @@ import argparse
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+import server
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/workbench_load")
@@ -57,32 +57,6 @@ for n in range(20):
     Article.objects.create(title=f"Load article {{n}}", body={BODY!r})
 """
     subprocess.run([PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True)
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": URL,
-        "PORT": str(port),
-        "SECRET_KEY": "load-" + "y" * 60,
-        "API_WRITE_THROTTLE": "100000/minute",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(120):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-            return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    raise RuntimeError("server did not start")
 
 
 class Editor:
@@ -261,15 +235,14 @@ def main() -> None:
     with psycopg.connect(URL) as conn:
         articles = [row[0] for row in conn.execute("SELECT id FROM annotations_article")]
         author = conn.execute("SELECT id FROM auth_user LIMIT 1").fetchone()[0]
-    port = 8790
-    server = start_server(port)
+    port = server.free_port()
+    process = server.start(URL, port, API_WRITE_THROTTLE="100000/minute")
     base = f"http://127.0.0.1:{port}"
     try:
         mixed = run_editors(base, args.editors, args.seconds, articles, think=args.think)
         creates = run_editors(base, args.editors, args.floor_seconds, articles, create_only=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop(process)
     inserts = insert_floor(args.editors, args.floor_seconds, articles[0], author)
     title = f"{args.editors} editors, mixed work, {args.seconds:.0f} s, think {args.think} s"
     report(title, mixed, args.seconds)

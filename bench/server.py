@@ -1,0 +1,52 @@
+"""The production server as the benchmarks run it: `make serve` in its own process group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(database_url: str, port: int, **env: str) -> subprocess.Popen:
+    """Start `make serve` on the port and wait until it answers."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "SECRET_KEY": "benchmark-only-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        **env,
+    }
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "serve"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    stop(server)
+    raise RuntimeError("the server did not start")
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
