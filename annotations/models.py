@@ -269,7 +269,7 @@ class AnnotationLink(models.Model):
         indexes = [models.Index(fields=["target"], name="annotation_link_target_idx")]
 
     def __str__(self) -> str:
-        return f"{self.source_id} {self.kind} {self.target_id}"
+        return f"#{self.source_id} {self.get_kind_display().lower()} #{self.target_id}"
 
     def clean(self) -> None:
         from annotations.linking import link_kind
@@ -313,7 +313,8 @@ class ReviewEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status} by {self.actor_id}"
+        when = self.created_at.strftime("%Y-%m-%d %H:%M")
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}, {when}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

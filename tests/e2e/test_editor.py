@@ -4,7 +4,7 @@ from playwright.sync_api import Page, expect
 from annotations import editing, workflow
 from annotations.models import Annotation, Status
 from tests.e2e.helpers import log_in, open_annotation, select_exactly, select_text, tag_with_key
-from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator, reviewer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,6 +103,7 @@ def test_evidence_is_added_with_a_stance_and_a_bad_url_shows_its_error(
     log_in(page, live_server.url, "writer")
     page.goto(article_url(live_server, story))
     tag_with_key(page, "carried three satellites", "1")
+    page.click("summary:has-text('Add evidence')")
     page.fill("#ev-url", "javascript:alert(1)")
     page.fill("#ev-title", "Launch manifest")
     page.click("text=Add evidence >> nth=-1")
@@ -270,3 +271,26 @@ def test_hostile_text_stays_inert_in_the_editor(page: Page, live_server, writer)
     assert page.locator("#article-body img, #card img, #annotation-list img, h1 img").count() == 0
     assert page.locator("main script").count() == 1  # only the JSON data island
     assert dialogs == []
+
+
+def test_an_author_moves_a_span_sent_back_by_a_reviewer(page: Page, live_server, story, writer):
+    start = BODY.index("first try")
+    annotation = AnnotationFactory(article=story, author=writer, start=start, length=9)
+    workflow.submit(annotation=annotation, user=writer)
+    checker = reviewer(username="checker")
+    workflow.request_changes(
+        annotation=Annotation.objects.get(pk=annotation.pk), user=checker, note="Take the sentence."
+    )
+    log_in(page, live_server.url, "writer")
+    page.goto(article_url(live_server, story))
+    open_annotation(page, "first try")
+    expect(page.locator("#card .review-note")).to_contain_text("Take the sentence.")
+    select_text(page, "The mission succeeded on its first try")
+    expect(page.locator("#toolbar-move")).to_be_visible()
+    page.keyboard.press("m")
+    expect(page.locator("#card .card-quote")).to_have_text("The mission succeeded on its first try")
+    page.click("text=Submit for review")
+    expect(page.locator("#card .tag-status")).to_have_text("Submitted")
+    annotation.refresh_from_db()
+    assert annotation.quote == "The mission succeeded on its first try"
+    assert annotation.start == BODY.index("The mission")

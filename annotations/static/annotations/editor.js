@@ -30,6 +30,7 @@ const state = {
   pending: null, // the selection the toolbar would tag
   notes: new Map(), // id -> note being typed, kept across reloads and conflicts
   conflict: null, // id whose last save met a newer version
+  evidenceOpen: null, // id whose "Add evidence" form is open
   tempSeq: 0,
 };
 
@@ -351,13 +352,20 @@ function evidenceForm(a) {
   const form = h(
     "form",
     { class: "evidence-form", novalidate: true },
-    h("p", { class: "form-title" }, "Add evidence"),
     field("url", "URL", url),
     field("title", "Title", title),
     field("stance", "Stance", stance),
     field("note", "Note", note),
     h("p", { class: "field-error", dataset: { for: "non_field_errors" } }),
     h("button", { type: "submit", class: "button-secondary" }, "Add evidence"),
+  );
+  const details = h(
+    "details",
+    { class: "evidence-add", open: state.evidenceOpen === a.id, ontoggle: (event) => {
+      state.evidenceOpen = event.target.open ? a.id : null;
+    } },
+    h("summary", {}, "Add evidence"),
+    form,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -372,7 +380,7 @@ function evidenceForm(a) {
       },
     });
   });
-  return form;
+  return details;
 }
 
 function linkSection(a, editable) {
@@ -646,6 +654,10 @@ async function create(label) {
 
 function showToolbar(span) {
   state.pending = span;
+  const open = annotations.get(state.selected);
+  const movable = open && (open.actions || []).includes("edit");
+  moveButton.hidden = !movable;
+  if (movable) moveButton.lastChild.textContent = ` Move ${labelName(open.label).toLowerCase()} here`;
   toolbar.hidden = false;
   const width = toolbar.offsetWidth;
   const left = Math.min(Math.max(8, span.rect.left + window.scrollX), window.scrollX + window.innerWidth - width - 8);
@@ -693,7 +705,27 @@ toolbar.addEventListener("mousedown", (event) => event.preventDefault()); // kee
 toolbar.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-label]");
   if (button) create(button.dataset.label);
+  if (event.target.closest("#toolbar-move")) moveSelected();
 });
+
+// Re-anchor the open annotation to the selection: how an author widens a span a reviewer
+// sent back. The server checks the quote against the text, as for a new annotation.
+const moveButton = h(
+  "button",
+  { type: "button", id: "toolbar-move", class: "tb-move", hidden: true },
+  h("kbd", {}, "M"),
+  " Move here",
+);
+toolbar.append(moveButton);
+
+function moveSelected() {
+  const span = state.pending;
+  const id = state.selected;
+  hideToolbar();
+  if (!span || id === null) return;
+  window.getSelection().removeAllRanges();
+  save(id, { start: span.start, end: span.end, quote: span.quote });
+}
 document.addEventListener("keydown", (event) => {
   if (typingInAField(event)) return;
   if (!toolbar.hidden) {
@@ -701,6 +733,9 @@ document.addEventListener("keydown", (event) => {
     if (label) {
       event.preventDefault();
       create(label);
+    } else if ((event.key === "m" || event.key === "M") && !moveButton.hidden) {
+      event.preventDefault();
+      moveSelected();
     } else if (event.key === "Escape") {
       hideToolbar();
     }
