@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations import anchoring
-from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, EvidenceQuerySet
+from annotations.querysets import AnnotationQuerySet, ArticleQuerySet
 
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -207,7 +207,6 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
-    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "evidence"

@@ -40,12 +40,6 @@ def annotation_visibility(user: User, prefix: str = "") -> Q:
     return Q(**{f"{prefix}author": user}) | ~Q(**{f"{prefix}status": Status.DRAFT})
 
 
-def can_view_annotation(user: User, annotation: Annotation) -> bool:
-    if not user.is_authenticated:
-        return False
-    return is_admin(user) or annotation.author_id == user.pk or annotation.status != Status.DRAFT
-
-
 def can_create_annotation(user: User) -> bool:
     return bool(user.is_authenticated and user.has_perm("annotations.add_annotation"))
 

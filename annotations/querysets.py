@@ -99,8 +99,3 @@ class ArticleQuerySet(models.QuerySet):
         from annotations.models import Annotation
 
         return self.filter(Exists(Annotation.objects.filter(article=OuterRef("pk"), author=user)))
-
-
-class EvidenceQuerySet(models.QuerySet):
-    def with_usage(self) -> EvidenceQuerySet:
-        return self.annotate(n_annotations=Count("links", distinct=True))
