@@ -17,7 +17,7 @@ from annotations.api import serializers as s
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
 from annotations.concurrency import VersionConflict
-from annotations.models import Annotation, Article, Evidence
+from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -155,7 +155,14 @@ class AnnotationViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._input(s.AnnotationCreateSerializer)
         annotation = editing.create_annotation(author=request.user, **data)
-        return self._respond(annotation, status.HTTP_201_CREATED)
+        # A new annotation has no evidence or links yet: say so rather than read it back.
+        annotation._prefetched_objects_cache = {
+            "evidence_links": EvidenceLink.objects.none(),
+            "outgoing_links": AnnotationLink.objects.none(),
+        }
+        response = Response(self.get_serializer(annotation).data, status=status.HTTP_201_CREATED)
+        response["ETag"] = f'"{annotation.version}"'
+        return response
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         annotation = self.get_object()

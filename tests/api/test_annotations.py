@@ -28,6 +28,18 @@ def test_create_with_offsets_and_the_quote_seen(client_for, annotator, article):
     assert response["ETag"] == '"1"'
 
 
+def test_create_answers_without_reading_the_annotation_back(
+    client_for, annotator, article, django_assert_max_num_queries
+):
+    client = client_for(annotator)
+    # the article, the user's permissions (2), the insert and its history row
+    with django_assert_max_num_queries(5):
+        response = create(client, article, quote="Officials denied it.")
+    assert response.status_code == 201
+    assert response.json()["evidence"] == [] and response.json()["links"] == []
+    assert response.json()["actions"] == ["edit", "delete", "submit"]
+
+
 def test_create_with_a_quote_alone_finds_it(client_for, annotator, article):
     response = create(client_for(annotator), article, quote="Officials denied it.")
     assert response.status_code == 201
