@@ -1,17 +1,17 @@
 // The article page: highlight, tag, link and submit spans of an article's text.
 //
-// Offsets sent to the API count Unicode code points of the stored body, as the server does.
-// JavaScript strings count UTF-16 units (an emoji is two), so every offset crosses the
-// cpToUnit / unitToCp maps below. The DOM is built with createElement and text nodes only:
-// article text and notes are never parsed as HTML.
+// Offsets sent to the API count Unicode code points of the stored body, as the server does;
+// text.js converts them to and from the UTF-16 units of JavaScript strings. The DOM is built
+// with dom.js's h(): article text and notes are never parsed as HTML.
 
 import { Api } from "./api.js";
+import { h, shorten } from "./dom.js";
+import { ArticleText, byTextOrder } from "./text.js";
 
 const data = JSON.parse(document.getElementById("editor-data").textContent);
 const api = new Api(data.api);
-const body = data.article.body;
-
 const bodyEl = document.getElementById("article-body");
+const text = new ArticleText(data.article.body, bodyEl);
 const toolbar = document.getElementById("toolbar");
 const card = document.getElementById("card");
 const listEl = document.getElementById("annotation-list");
@@ -34,73 +34,6 @@ const state = {
   tempSeq: 0,
 };
 
-// ---- Code points and UTF-16 units ---------------------------------------------------------
-
-const cpToUnit = [0];
-for (const ch of body) cpToUnit.push(cpToUnit[cpToUnit.length - 1] + ch.length);
-const length = cpToUnit.length - 1;
-const unitToCp = new Int32Array(body.length + 1).fill(-1); // -1: between the halves of a pair
-cpToUnit.forEach((unit, cp) => {
-  unitToCp[unit] = cp;
-});
-
-function textAt(start, end) {
-  return body.slice(cpToUnit[start], cpToUnit[end]);
-}
-
-function unitsBefore(node, offset) {
-  const range = document.createRange();
-  range.setStart(bodyEl, 0);
-  range.setEnd(node, offset);
-  return range.toString().length;
-}
-
-// The selection as code-point offsets: snapped to whole characters, trimmed of white space.
-function selectedSpan() {
-  const selection = window.getSelection();
-  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0);
-  if (!bodyEl.contains(range.startContainer) || !bodyEl.contains(range.endContainer)) return null;
-  let startUnit = unitsBefore(range.startContainer, range.startOffset);
-  let endUnit = unitsBefore(range.endContainer, range.endOffset);
-  while (startUnit > 0 && unitToCp[startUnit] < 0) startUnit -= 1;
-  while (endUnit < body.length && unitToCp[endUnit] < 0) endUnit += 1;
-  let start = unitToCp[startUnit];
-  let end = unitToCp[endUnit];
-  while (start < end && /\s/u.test(textAt(start, start + 1))) start += 1;
-  while (end > start && /\s/u.test(textAt(end - 1, end))) end -= 1;
-  if (start >= end) return null;
-  return { start, end, quote: textAt(start, end), rect: range.getBoundingClientRect() };
-}
-
-// ---- Small DOM helpers --------------------------------------------------------------------
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key === "value") el.value = value;
-    else el.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function shorten(text, limit = 90) {
-  const chars = [...text];
-  return chars.length <= limit ? text : `${chars.slice(0, limit - 1).join("")}…`;
-}
-
-function byTextOrder(a, b) {
-  return a.start - b.start || b.end - a.end || String(a.id).localeCompare(String(b.id));
-}
-
 function labelName(label) {
   return data.labels[label] || label;
 }
@@ -109,47 +42,17 @@ function statusName(status) {
   return data.statuses[status] || status;
 }
 
-function tag(kind, value, text) {
-  return h("span", { class: `tag tag-${kind} tag-${value}` }, text);
+function tag(kind, value, content) {
+  return h("span", { class: `tag tag-${kind} tag-${value}` }, content);
 }
 
 // ---- Rendering ----------------------------------------------------------------------------
 
 function renderText() {
-  const items = [...annotations.values()].sort(byTextOrder);
-  const cuts = new Set([0, length]);
-  for (const a of items) {
-    cuts.add(a.start);
-    cuts.add(a.end);
-  }
-  const points = [...cuts].sort((x, y) => x - y);
-  const fragment = document.createDocumentFragment();
-  for (let i = 0; i < points.length - 1; i += 1) {
-    const from = points[i];
-    const to = points[i + 1];
-    const covering = items.filter((a) => a.start <= from && a.end >= to);
-    let node = document.createTextNode(textAt(from, to));
-    // Outermost first in `covering`; wrap from the inside out. Outer marks get more bottom
-    // padding so every underline of a nested stack stays visible.
-    for (let depth = covering.length - 1; depth >= 0; depth -= 1) {
-      const a = covering[depth];
-      const classes = [
-        "hl",
-        `hl-${a.label}`,
-        `status-${a.status}`,
-        `pad-${Math.min(covering.length - 1 - depth, 5)}`,
-      ];
-      if (a.start === from) classes.push("hl-start");
-      if (a.id === state.selected) classes.push("is-selected");
-      if (a.saving) classes.push("is-saving");
-      const title = `${labelName(a.label)} · ${statusName(a.status)} · ${a.author}`;
-      const mark = h("mark", { class: classes.join(" "), dataset: { id: String(a.id) }, title });
-      mark.append(node);
-      node = mark;
-    }
-    fragment.append(node);
-  }
-  bodyEl.replaceChildren(fragment);
+  text.render(annotations.values(), {
+    selected: state.selected,
+    describe: (a) => `${labelName(a.label)} · ${statusName(a.status)} · ${a.author}`,
+  });
 }
 
 function visibleInList(a) {
@@ -671,7 +574,7 @@ function hideToolbar() {
 }
 
 function onSelectionEnd() {
-  const span = selectedSpan();
+  const span = text.selectedSpan();
   if (span && data.user.canAnnotate) showToolbar(span);
   else hideToolbar();
 }

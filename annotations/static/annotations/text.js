@@ -1,0 +1,91 @@
+// The article text as the editor handles it: code-point offsets (what the server counts) over a
+// JavaScript string (UTF-16 units: an emoji is two), the selection in those offsets, and the
+// highlights drawn over the text with text nodes and <mark> elements only.
+
+import { h } from "./dom.js";
+
+export function byTextOrder(a, b) {
+  return a.start - b.start || b.end - a.end || String(a.id).localeCompare(String(b.id));
+}
+
+export class ArticleText {
+  constructor(body, element) {
+    this.body = body;
+    this.element = element;
+    this.cpToUnit = [0];
+    for (const ch of body) this.cpToUnit.push(this.cpToUnit[this.cpToUnit.length - 1] + ch.length);
+    this.length = this.cpToUnit.length - 1;
+    this.unitToCp = new Int32Array(body.length + 1).fill(-1); // -1: inside a surrogate pair
+    this.cpToUnit.forEach((unit, cp) => {
+      this.unitToCp[unit] = cp;
+    });
+  }
+
+  slice(start, end) {
+    return this.body.slice(this.cpToUnit[start], this.cpToUnit[end]);
+  }
+
+  unitsBefore(node, offset) {
+    const range = document.createRange();
+    range.setStart(this.element, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  // The selection as code-point offsets: snapped to whole characters, trimmed of white space.
+  selectedSpan() {
+    const selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!this.element.contains(range.startContainer) || !this.element.contains(range.endContainer)) {
+      return null;
+    }
+    let startUnit = this.unitsBefore(range.startContainer, range.startOffset);
+    let endUnit = this.unitsBefore(range.endContainer, range.endOffset);
+    while (startUnit > 0 && this.unitToCp[startUnit] < 0) startUnit -= 1;
+    while (endUnit < this.body.length && this.unitToCp[endUnit] < 0) endUnit += 1;
+    let start = this.unitToCp[startUnit];
+    let end = this.unitToCp[endUnit];
+    while (start < end && /\s/u.test(this.slice(start, start + 1))) start += 1;
+    while (end > start && /\s/u.test(this.slice(end - 1, end))) end -= 1;
+    if (start >= end) return null;
+    return { start, end, quote: this.slice(start, end), rect: range.getBoundingClientRect() };
+  }
+
+  // Redraw the text with every annotation as nested marks; `describe(a)` gives a mark's title.
+  render(annotations, { selected, describe }) {
+    const items = [...annotations].sort(byTextOrder);
+    const cuts = new Set([0, this.length]);
+    for (const a of items) {
+      cuts.add(a.start);
+      cuts.add(a.end);
+    }
+    const points = [...cuts].sort((x, y) => x - y);
+    const fragment = document.createDocumentFragment();
+    for (let i = 0; i < points.length - 1; i += 1) {
+      const from = points[i];
+      const to = points[i + 1];
+      const covering = items.filter((a) => a.start <= from && a.end >= to);
+      let node = document.createTextNode(this.slice(from, to));
+      // Outermost first in `covering`; wrap from the inside out. Outer marks get more bottom
+      // padding so every underline of a nested stack stays visible.
+      for (let depth = covering.length - 1; depth >= 0; depth -= 1) {
+        const a = covering[depth];
+        const classes = [
+          "hl",
+          `hl-${a.label}`,
+          `status-${a.status}`,
+          `pad-${Math.min(covering.length - 1 - depth, 5)}`,
+        ];
+        if (a.start === from) classes.push("hl-start");
+        if (a.id === selected) classes.push("is-selected");
+        if (a.saving) classes.push("is-saving");
+        const mark = h("mark", { class: classes.join(" "), dataset: { id: String(a.id) }, title: describe(a) });
+        mark.append(node);
+        node = mark;
+      }
+      fragment.append(node);
+    }
+    this.element.replaceChildren(fragment);
+  }
+}
