@@ -28,10 +28,14 @@ class AnnotationQuerySet(models.QuerySet):
         return self.filter(annotation_visibility(user))
 
     def with_related(self) -> AnnotationQuerySet:
-        """Join and prefetch everything an annotation is shown with: no query per row."""
+        """Join and prefetch everything an annotation is shown with: no query per row.
+
+        The article is not joined: lists show its id, and joining would repeat its whole body
+        on every row. Exports and the review page, which show its title, add it.
+        """
         from annotations.models import AnnotationLink, EvidenceLink
 
-        return self.select_related("article", "author", "reviewer").prefetch_related(
+        return self.select_related("author", "reviewer").prefetch_related(
             Prefetch(
                 "evidence_links",
                 queryset=EvidenceLink.objects.select_related("evidence").order_by(
@@ -41,6 +45,14 @@ class AnnotationQuerySet(models.QuerySet):
             Prefetch(
                 "outgoing_links", queryset=AnnotationLink.objects.order_by("created_at", "id")
             ),
+        )
+
+    def with_article(self) -> AnnotationQuerySet:
+        """with_related() plus the article's title, URL and publisher (not its body)."""
+        return (
+            self.with_related()
+            .select_related("article")
+            .defer("article__body", "article__body_hash")
         )
 
     def in_text_order(self) -> AnnotationQuerySet:

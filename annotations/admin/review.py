@@ -204,7 +204,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        queryset = Annotation.objects.visible_to(request.user).with_related()
+        queryset = (
+            Annotation.objects.visible_to(request.user).with_related().select_related("article")
+        )
         annotation = get_object_or_404(queryset, pk=object_id)
         form = ReviewForm(initial={"version": annotation.version})
         if request.method == "POST":

@@ -30,7 +30,7 @@ def csv_lines(queryset: QuerySet) -> Iterator[bytes]:
 
 def _rows(queryset: QuerySet):
     # iterator(chunk_size) with prefetches: one query per chunk for each relation, not per row.
-    return queryset.with_related().order_by("pk").iterator(chunk_size=CHUNK_ROWS)
+    return queryset.with_article().order_by("pk").iterator(chunk_size=CHUNK_ROWS)
 
 
 def _csv(queryset: QuerySet) -> Iterator[str]:

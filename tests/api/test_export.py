@@ -294,11 +294,11 @@ def test_page_formats_run_the_same_queries_whatever_the_page_size(data, fmt):
 def test_streaming_formats_match_the_python_records(data):
     """On PostgreSQL the rows come from SQL; they must say what records.py says."""
     queryset = Annotation.objects.filter(status=Status.APPROVED)
-    expected = [record(a) for a in queryset.with_related().order_by("pk")]
+    expected = [record(a) for a in queryset.with_article().order_by("pk")]
     lines = b"".join(streaming.jsonl(queryset)).decode().splitlines()
     assert [json.loads(line) for line in lines] == expected
     rows = list(csv.reader(io.StringIO(b"".join(streaming.csv_lines(queryset)).decode())))
-    python_rows = [[str(v) for v in csv_row(a)] for a in queryset.with_related().order_by("pk")]
+    python_rows = [[str(v) for v in csv_row(a)] for a in queryset.with_article().order_by("pk")]
     assert rows[1:] == python_rows
 
 
