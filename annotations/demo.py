@@ -1,4 +1,4 @@
-"""Demo content written for this project: three short articles, four users, annotations in review.
+"""Demo content written for this project: three short articles, five users, annotations in review.
 
 Loading is idempotent: users, articles and evidence are matched by natural keys, and an article's
 demo annotations are created only when it has none yet.
@@ -15,7 +15,7 @@ from django.db import transaction
 
 from annotations import anchoring, editing, workflow
 from annotations.models import Annotation, Article, Evidence, Label, Stance
-from annotations.permissions import ANNOTATORS, REVIEWERS
+from annotations.permissions import ANNOTATORS, EXPORTERS, REVIEWERS
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ USERS = [
     DemoUser("annotator1", "annotate-demo-1", ANNOTATORS),
     DemoUser("annotator2", "annotate-demo-2", ANNOTATORS),
     DemoUser("reviewer1", "review-demo-1", REVIEWERS, is_staff=True),
+    DemoUser("exporter1", "export-demo-1", EXPORTERS),
     DemoUser("admin", "admin-demo", None, is_staff=True, is_superuser=True),
 ]
 
