@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from annotations.models import http_url_validator
+
 MAX_OFFSET = 2_147_483_647  # PostgreSQL integer
 
 
@@ -43,8 +45,6 @@ class HttpUrlField(serializers.URLField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 2000)
         super().__init__(**kwargs)
-        from annotations.models import http_url_validator
-
         self.validators = [v for v in self.validators if type(v).__name__ != "URLValidator"]
         self.validators.append(http_url_validator)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations import workflow
+from annotations import permissions, workflow
 from annotations.api.fields import HttpUrlField, OffsetField, TextField
 from annotations.models import (
     Annotation,
@@ -109,8 +109,6 @@ class AnnotationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, annotation: Annotation) -> list[str]:
         """What the requesting user may do to it now, so clients can show only live buttons."""
-        from annotations import permissions
-
         request = self.context.get("request")
         if request is None:
             return []
