@@ -66,6 +66,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "canAnnotate": permissions.can_create_annotation(request.user),
             "canAddEvidence": permissions.can_add_evidence(request.user),
         },
+        # Reviewers decide in admin; the card links there, with the 0 replaced by an id.
+        "reviewUrl": reverse("admin:annotations_reviewqueue_change", args=[0])
+        if permissions.is_reviewer(request.user) and request.user.is_staff
+        else None,
         "labels": dict(Label.choices),
         "statuses": dict(Status.choices),
         "stances": dict(Stance.choices),

@@ -294,3 +294,18 @@ def test_an_author_moves_a_span_sent_back_by_a_reviewer(page: Page, live_server,
     annotation.refresh_from_db()
     assert annotation.quote == "The mission succeeded on its first try"
     assert annotation.start == BODY.index("The mission")
+
+
+def test_a_reviewer_goes_from_the_card_to_the_review_page(page: Page, live_server, story, writer):
+    annotation = AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
+    workflow.submit(annotation=annotation, user=writer)
+    reviewer(username="checker")
+    log_in(page, live_server.url, "checker")
+    page.goto(article_url(live_server, story))
+    open_annotation(page, "NASA")
+    expect(page.locator("#card-note")).to_have_count(0)  # reviewers do not edit others' work
+    page.get_by_role("link", name="Review in admin").click()
+    expect(page).to_have_url(
+        f"{live_server.url}/admin/annotations/reviewqueue/{annotation.pk}/change/"
+    )
+    expect(page.locator(".review-context mark")).to_have_text("NASA")

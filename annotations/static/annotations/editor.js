@@ -374,6 +374,10 @@ function actionSection(a) {
   if (actions.includes("withdraw")) {
     buttons.push(h("button", { type: "button", class: "button-secondary", onclick: () => transition(a.id, "withdraw") }, "Withdraw"));
   }
+  if (actions.includes("approve") && data.reviewUrl) {
+    const href = data.reviewUrl.replace("/0/", `/${a.id}/`);
+    buttons.push(h("a", { href, class: "button-primary" }, "Review in admin"));
+  }
   if (actions.includes("delete")) {
     const remove = h("button", { type: "button", class: "button-danger" }, "Delete");
     remove.addEventListener("click", () => {
