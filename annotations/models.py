@@ -91,6 +91,12 @@ class Article(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_hash"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        """The editor page: admin's "View on site" leads there."""
+        from django.urls import reverse
+
+        return reverse("article-detail", args=[self.pk])
+
     def clean(self) -> None:
         super().clean()
         if self.pk is None:

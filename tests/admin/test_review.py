@@ -109,6 +109,7 @@ def test_review_page_shows_evidence_links_and_history(reviewer_client, annotator
     assert "Budget report" in content and "Refutes" in content
     assert "attributes" in content and attribution.quote in content
     assert "Draft → Submitted" in content
+    assert f'href="/articles/{article.pk}/"' in content
 
 
 def test_approving_from_the_review_page(reviewer_client, reviewer, annotator):
