@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -9,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import permissions
+from annotations import editing, linking, permissions
 from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent, Status
 from annotations.querysets import row_count
 
@@ -34,16 +35,46 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class InlineAnnotationForm(forms.ModelForm):
+    """Label and note of an annotation, frozen once it is approved."""
+
+    class Meta:
+        model = Annotation
+        fields = ["label", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.status == Status.APPROVED:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"]
+        problem = linking.label_change_problem(self.instance, label) if self.instance.pk else None
+        if problem:
+            raise forms.ValidationError(f"The label cannot change. {problem}")
+        return label
+
+
 class ArticleAnnotationInline(ReadOnlyInline):
-    """An article's annotations, read-only: they change through the editor and the review."""
+    """An article's annotations: admins correct label and note until one is approved.
+
+    Saving goes through annotations.editing (version bump, history), like every other edit;
+    span, status and author change only in the editor and the review.
+    """
 
     model = Annotation
-    fields = ["quote", "label", "status", "author", "start", "end"]
-    readonly_fields = fields
+    form = InlineAnnotationForm
+    fields = ["quote", "label", "note", "status", "author"]
+    readonly_fields = ["quote", "status", "author"]
     ordering = ["start", "end", "id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Annotation.objects.visible_to(request.user).select_related("author")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
 
 
 @admin.register(Article)
@@ -76,6 +107,22 @@ class ArticleAdmin(SimpleHistoryAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Annotation:
+            return super().save_formset(request, form, formset, change)
+        # What formset.save() would record, for admin's change message.
+        formset.new_objects, formset.deleted_objects, formset.changed_objects = [], [], []
+        for inline_form in formset.forms:
+            if inline_form.has_changed():
+                data = inline_form.cleaned_data
+                updated = editing.update_annotation(
+                    annotation=inline_form.instance,
+                    user=request.user,
+                    changes={name: data[name] for name in inline_form.changed_data},
+                )
+                formset.changed_objects.append((updated, inline_form.changed_data))
+        return None
 
     def _reviewed(self, article: Article) -> dict[str, int]:
         rows = article.annotations.filter(status__in=REVIEWED).values_list("status")

@@ -310,3 +310,57 @@ def test_two_reviewers_acting_at_once_one_wins_the_other_is_told():
     annotation.refresh_from_db()
     assert annotation.status in (Status.APPROVED, Status.REJECTED)
     assert ReviewEvent.objects.filter(annotation=annotation).count() == 1
+
+
+def _article_form(article, annotations, **changes):
+    data = {
+        "title": article.title,
+        "publisher": article.publisher,
+        "byline": article.byline,
+        "source_url": "",
+        "published_on": "",
+        "body": article.body,
+        "annotations-TOTAL_FORMS": str(len(annotations)),
+        "annotations-INITIAL_FORMS": str(len(annotations)),
+        "annotations-MIN_NUM_FORMS": "0",
+        "annotations-MAX_NUM_FORMS": "0",
+    }
+    for n, annotation in enumerate(annotations):
+        data[f"annotations-{n}-id"] = str(annotation.pk)
+        data[f"annotations-{n}-article"] = str(article.pk)
+        data[f"annotations-{n}-label"] = changes.get(f"{n}-label", annotation.label)
+        data[f"annotations-{n}-note"] = changes.get(f"{n}-note", annotation.note)
+    return data
+
+
+def test_admins_correct_label_and_note_inline_until_approved(annotator):
+    article = ArticleFactory()
+    draft = AnnotationFactory(article=article, author=annotator, start=0)
+    approved = AnnotationFactory(
+        article=article, author=annotator, start=10, status=Status.APPROVED
+    )
+    root = Client()
+    root.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = f"/admin/annotations/article/{article.pk}/change/"
+    page = root.get(url).content.decode()
+    assert 'name="annotations-0-note"' in page
+    assert 'name="annotations-1-note"' in page and "disabled" in page
+    data = _article_form(
+        article,
+        [draft, approved],
+        **{"0-note": "Fixed by the desk.", "0-label": "denial", "1-note": "sneaky"},
+    )
+    response = root.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    approved.refresh_from_db()
+    assert (draft.note, draft.label, draft.version) == ("Fixed by the desk.", "denial", 2)
+    assert approved.note == ""  # disabled fields ignore what is posted
+    assert draft.history.first().history_user.username == "root"
+
+
+def test_reviewers_see_the_inline_annotations_read_only(reviewer_client, annotator):
+    article = ArticleFactory()
+    AnnotationFactory(article=article, author=annotator, status=Status.SUBMITTED)
+    page = reviewer_client.get(f"/admin/annotations/article/{article.pk}/change/").content.decode()
+    assert 'name="annotations-0-note"' not in page
