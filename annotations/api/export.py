@@ -52,7 +52,7 @@ class FormatParameterIsOurs(BaseContentNegotiation):
         return None
 
 
-def _int(params, name: str, default: int, low: int, high: int) -> int:
+def _int(params, name: str, default: int | None, low: int, high: int) -> int | None:
     raw = params.get(name)
     if raw is None:
         return default
@@ -78,6 +78,12 @@ class AnnotationExportView(APIView):
             OpenApiParameter("format", OpenApiTypes.STR, enum=FORMATS, default="json"),
             OpenApiParameter("after", OpenApiTypes.INT, description="Page cursor (json, w3c)."),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 1000; default 100."),
+            OpenApiParameter(
+                "start", OpenApiTypes.INT, description="w3c: startIndex, carried by next links."
+            ),
+            OpenApiParameter(
+                "total", OpenApiTypes.INT, description="w3c: collection total, carried by links."
+            ),
         ],
         filters=True,
         responses={
@@ -107,6 +113,8 @@ class AnnotationExportView(APIView):
                 queryset,
                 after=after,
                 size=size,
+                start=_int(request.query_params, "start", None, 0, 2**63 - 1),
+                total=_int(request.query_params, "total", None, 0, 2**63 - 1),
                 collection_iri=collection_iri,
                 link=link,
                 iri=request.build_absolute_uri,
@@ -135,11 +143,15 @@ class AnnotationExportView(APIView):
 
     def _linker(self, request: Request):
         """Build this export's URL for a cursor (None: the collection itself)."""
-        kept = [(k, v) for k, v in request.query_params.lists() if k not in ("after",)]
+        cursor = ("after", "start", "total")
+        kept = [(k, v) for k, v in request.query_params.lists() if k not in cursor]
         flat = [(k, v) for k, values in kept for v in values]
 
-        def link(after: int | None) -> str:
-            query = flat + ([("after", str(after))] if after is not None else [])
+        def link(after: int | None, **position: int) -> str:
+            query = list(flat)
+            if after is not None:
+                query += [("after", str(after))]
+                query += [(name, str(value)) for name, value in position.items()]
             return request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
 
         return link

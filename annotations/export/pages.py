@@ -32,15 +32,16 @@ def json_page(
 
 
 def w3c_collection(
-    queryset: QuerySet, *, collection_iri: str, link: Callable[[int], str]
+    queryset: QuerySet, *, collection_iri: str, link: Callable[..., str]
 ) -> dict[str, Any]:
+    total = queryset.count()
     return {
         "@context": W3C_CONTEXT,
         "id": collection_iri,
         "type": "AnnotationCollection",
         "label": "Fact-check annotations",
-        "total": queryset.count(),
-        "first": link(0),
+        "total": total,
+        "first": link(0, start=0, total=total),
     }
 
 
@@ -49,19 +50,27 @@ def w3c_page(
     *,
     after: int,
     size: int,
+    start: int | None,
+    total: int | None,
     collection_iri: str,
-    link: Callable[[int], str],
+    link: Callable[..., str],
     iri: Callable[[str], str],
 ) -> dict[str, Any]:
+    """One AnnotationPage. `start` and `total` ride along in the links this document hands out,
+    so a client walking them costs no COUNT per page; a page reached otherwise counts them."""
     rows, following = page_of(queryset, after=after, size=size)
+    if total is None:
+        total = queryset.count()
+    if start is None:
+        start = queryset.filter(pk__lte=after).count()
     page: dict[str, Any] = {
         "@context": W3C_CONTEXT,
-        "id": link(after),
+        "id": link(after, start=start, total=total),
         "type": "AnnotationPage",
-        "partOf": {"id": collection_iri, "type": "AnnotationCollection", "total": queryset.count()},
-        "startIndex": queryset.filter(pk__lte=after).count(),
+        "partOf": {"id": collection_iri, "type": "AnnotationCollection", "total": total},
+        "startIndex": start,
         "items": [w3c_annotation(annotation, iri) for annotation in rows],
     }
     if following is not None:
-        page["next"] = link(following)
+        page["next"] = link(following, start=start + len(rows), total=total)
     return page

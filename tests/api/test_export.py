@@ -182,6 +182,11 @@ def test_w3c_collection_pages_and_annotations_pass_the_must_schemas(data, w3c_va
     assert len(items) == 3
     for item in items:
         assert w3c_validator("annotation", item) == []
+    # A page reached without the position its links carry counts it itself.
+    bare = get(
+        data, format="w3c", page_size=2, after=page["items"][1]["id"].rstrip("/").split("/")[-1]
+    )
+    assert (bare.json()["startIndex"], bare.json()["partOf"]["total"]) == (2, 3)
     first = next(i for i in items if i["id"].endswith(f"/annotations/{data['after_emoji'].pk}/"))
     quote, position = first["target"]["selector"]
     assert quote == {
