@@ -130,7 +130,11 @@ function renderCard() {
           const other = annotations.get(id);
           return h(
             "button",
-            { type: "button", class: `chip chip-${other.label}`, onclick: () => select(id) },
+            {
+              type: "button",
+              class: `chip chip-${other.label}`,
+              onclick: () => select(id, { overlapping: state.overlapping }),
+            },
             `${labelName(other.label)} “${shorten(other.quote, 30)}”`,
           );
         }),
@@ -409,10 +413,12 @@ function renderAll() {
 
 // ---- Interaction --------------------------------------------------------------------------
 
-function select(id, { scroll = false } = {}) {
+// Open an annotation's card. `overlapping`: the annotations under the point that was clicked,
+// offered as "Also here"; opening from anywhere else offers none.
+function select(id, { scroll = false, overlapping = [] } = {}) {
   if (id !== state.selected) state.conflict = null;
   state.selected = id;
-  if (id === null) state.overlapping = [];
+  state.overlapping = overlapping;
   renderAll();
   if (id !== null && scroll) {
     const marks = bodyEl.querySelectorAll(`mark[data-id="${id}"]`);
@@ -605,8 +611,7 @@ bodyEl.addEventListener("click", (event) => {
   for (let el = mark; el && el !== bodyEl; el = el.parentElement) {
     if (el.matches("mark.hl")) stack.push(parseId(el.dataset.id));
   }
-  state.overlapping = stack;
-  select(stack[0]);
+  select(stack[0], { overlapping: stack });
 });
 toolbar.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
 toolbar.addEventListener("click", (event) => {
