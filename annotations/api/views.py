@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -167,9 +167,17 @@ class AnnotationViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         annotation = self.get_object()
         changes = self._input(s.AnnotationUpdateSerializer)
+        body_version = changes.pop("version", None)
+        if not changes:
+            # `version` names the version edited; it is never a value to set.
+            if body_version is not None:
+                raise ValidationError(
+                    {"version": "The version cannot be set; send it with the fields you change."}
+                )
+            raise ValidationError({"non_field_errors": "Nothing to change."})
         updated = self._versioned(
             editing.update_annotation,
-            body_version=changes.pop("version", None),
+            body_version=body_version,
             annotation=annotation,
             user=request.user,
             changes=changes,

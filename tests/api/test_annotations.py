@@ -120,14 +120,21 @@ def test_a_json_list_instead_of_an_object_gets_a_400(client_for, annotator):
     assert response.status_code == 400
 
 
-def test_patching_status_author_or_reviewer_is_refused(client_for, annotator, draft):
+def test_patching_status_author_reviewer_or_version_is_refused(client_for, annotator, draft):
     client = client_for(annotator)
-    for field, value in [("status", "approved"), ("author", "x"), ("reviewer", "x")]:
+    for field, value in [
+        ("status", "approved"),
+        ("author", "x"),
+        ("reviewer", "x"),
+        ("version", 7),
+    ]:
         response = client.patch(detail(draft.pk), {field: value}, format="json")
         assert response.status_code == 400
         assert field in response.json()["errors"]
     draft.refresh_from_db()
-    assert draft.status == Status.DRAFT
+    assert (draft.status, draft.version) == (Status.DRAFT, 1)
+    empty = client.patch(detail(draft.pk), {}, format="json")
+    assert empty.status_code == 400
 
 
 def test_patch_changes_label_note_and_span_and_bumps_the_version(client_for, annotator, draft):
