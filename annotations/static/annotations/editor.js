@@ -31,6 +31,7 @@ const state = {
   notes: new Map(), // id -> note being typed, kept across reloads and conflicts
   conflict: null, // id whose last save met a newer version
   evidenceOpen: null, // id whose "Add evidence" form is open
+  writes: new Map(), // id -> the last write queued for it
   tempSeq: 0,
 };
 
@@ -228,7 +229,7 @@ function evidenceSection(a, editable) {
               type: "button",
               class: "remove",
               "aria-label": `Remove evidence ${e.title}`,
-              onclick: () => mutate(a.id, () => api.delete(`annotations/${a.id}/evidence/${e.evidence}/`, a.version)),
+              onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/evidence/${e.evidence}/`, current.version)),
             },
             "Remove",
           )
@@ -278,7 +279,7 @@ function evidenceForm(a) {
     event.preventDefault();
     for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
     const payload = { url: url.value.trim(), title: title.value.trim(), stance: stance.value, note: note.value };
-    await mutate(a.id, () => api.post(`annotations/${a.id}/evidence/`, payload, a.version), {
+    await mutate(a.id, (current) => api.post(`annotations/${a.id}/evidence/`, payload, current.version), {
       onInvalid: (errors) => {
         for (const [name, reasons] of Object.entries(errors)) {
           const target = form.querySelector(`.field-error[data-for="${name}"]`) || form.querySelector('.field-error[data-for="non_field_errors"]');
@@ -308,7 +309,7 @@ function linkSection(a, editable) {
             {
               type: "button",
               class: "remove",
-              onclick: () => mutate(a.id, () => api.delete(`annotations/${a.id}/links/${link.target}/`, a.version)),
+              onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/links/${link.target}/`, current.version)),
             },
             "Remove",
           )
@@ -355,7 +356,7 @@ function linkSection(a, editable) {
               type: "button",
               class: "button-secondary",
               id: "add-link",
-              onclick: () => mutate(a.id, () => api.post(`annotations/${a.id}/links/`, { target: Number(picker.value) }, a.version)),
+              onclick: () => mutate(a.id, (current) => api.post(`annotations/${a.id}/links/`, { target: Number(picker.value) }, current.version)),
             },
             "Link",
           ),
@@ -485,10 +486,18 @@ function replace(annotation) {
   return annotation;
 }
 
+// Writes to one annotation go one after another, each sent with the version the last one left:
+// a quick second click must not meet the first click's version bump as a "conflict".
+function queued(id, operation, options) {
+  const previous = state.writes.get(id) || Promise.resolve();
+  const next = previous.then(() => run(() => operation(annotations.get(id)), { id, ...options }));
+  state.writes.set(id, next.catch(() => null));
+  return next;
+}
+
 // A write that answers with the annotation as stored: keep it and redraw.
 function mutate(id, request, { onInvalid = null, onSaved = null } = {}) {
-  return run(request, {
-    id,
+  return queued(id, request, {
     onInvalid,
     onDone: (saved) => {
       replace(saved);
@@ -499,19 +508,15 @@ function mutate(id, request, { onInvalid = null, onSaved = null } = {}) {
 }
 
 function save(id, changes, onSaved = null) {
-  const a = annotations.get(id);
-  return mutate(id, () => api.patch(`annotations/${id}/`, changes, a.version), { onSaved });
+  return mutate(id, (a) => api.patch(`annotations/${id}/`, changes, a.version), { onSaved });
 }
 
 function transition(id, name) {
-  const a = annotations.get(id);
-  return mutate(id, () => api.post(`annotations/${id}/${name}/`, {}, a.version));
+  return mutate(id, (a) => api.post(`annotations/${id}/${name}/`, {}, a.version));
 }
 
 function deleteAnnotation(id) {
-  const a = annotations.get(id);
-  return run(() => api.delete(`annotations/${id}/`, a.version), {
-    id,
+  return queued(id, (a) => api.delete(`annotations/${id}/`, a.version), {
     onDone: () => {
       annotations.delete(id);
       state.notes.delete(id);
