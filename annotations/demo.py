@@ -14,7 +14,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from annotations import anchoring, editing, workflow
-from annotations.models import Annotation, Article, Evidence, Label, Stance
+from annotations.choices import Label, Stance
+from annotations.models import Annotation, Article, Evidence
 from annotations.permissions import ANNOTATORS, EXPORTERS, REVIEWERS
 
 

@@ -12,15 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations import anchoring, concurrency, linking, permissions
-from annotations.models import (
-    Annotation,
-    AnnotationLink,
-    Article,
-    Evidence,
-    EvidenceLink,
-    Label,
-    Stance,
-)
+from annotations.choices import Label, Stance
+from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -75,9 +68,21 @@ def create_article(*, user: AbstractBaseUser, **fields: Any) -> Article:
     return article
 
 
-def _check_label(label: str) -> None:
+def _check_choice(field: str, value: str, choices: type[Label] | type[Stance]) -> None:
+    if value not in choices.values:
+        raise ValidationError({field: f"{value!r} is not one of {', '.join(choices.values)}."})
+
+
+def label_change_problem(annotation: Annotation, label: str) -> str | None:
+    """Say why this annotation cannot take `label` (unknown, or its links forbid it), if so."""
     if label not in Label.values:
-        raise ValidationError({"label": f"{label!r} is not one of {', '.join(Label.values)}."})
+        return f"{label!r} is not one of {', '.join(Label.values)}."
+    if label == annotation.label or annotation.pk is None:
+        return None
+    outgoing = annotation.outgoing_links.values_list("kind", "target__label")
+    incoming = annotation.incoming_links.values_list("source__label", flat=True)
+    problem = linking.label_change_problem(label, outgoing=list(outgoing), incoming=list(incoming))
+    return f"The label cannot change. {problem}" if problem else None
 
 
 def create_annotation(
@@ -95,7 +100,7 @@ def create_annotation(
     """Create a draft; offsets (with the quote the client saw) or a quote to locate anchor it."""
     if not permissions.can_create_annotation(author):
         raise PermissionDenied("You do not have permission to annotate.")
-    _check_label(label)
+    _check_choice("label", label, Label)
     span = _resolve_span(
         article.body, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
     )
@@ -128,13 +133,11 @@ def update_annotation(
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
-        if not permissions.can_edit_annotation(user, locked):
-            raise PermissionDenied(_edit_refusal(locked))
+        _check_editable(user, locked)
         if "label" in changes:
-            _check_label(changes["label"])
-            problem = linking.label_change_problem(locked, changes["label"])
+            problem = label_change_problem(locked, changes["label"])
             if problem:
-                raise ValidationError({"label": f"The label cannot change. {problem}"})
+                raise ValidationError({"label": problem})
             locked.label = changes["label"]
         if "note" in changes:
             locked.note = changes["note"]
@@ -159,16 +162,14 @@ def delete_annotation(
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         if not permissions.can_delete_annotation(user, locked):
-            raise PermissionDenied(_edit_refusal(locked))
+            raise PermissionDenied(permissions.edit_refusal(locked))
         locked._history_user = user
         locked.delete()
 
 
-def _edit_refusal(annotation: Annotation) -> str:
-    if annotation.status in permissions.EDITABLE_STATUSES:
-        return "Only the author can change this annotation."
-    status = annotation.get_status_display().lower()
-    return f"This annotation is {status} and can no longer be changed."
+def _check_editable(user: AbstractBaseUser, annotation: Annotation) -> None:
+    if not permissions.can_edit_annotation(user, annotation):
+        raise PermissionDenied(permissions.edit_refusal(annotation))
 
 
 def _touch(annotation: Annotation, user: AbstractBaseUser) -> None:
@@ -187,8 +188,7 @@ def add_link(
 ) -> AnnotationLink:
     with transaction.atomic():
         locked = concurrency.lock(source, expected_version)
-        if not permissions.can_edit_annotation(user, locked):
-            raise PermissionDenied(_edit_refusal(locked))
+        _check_editable(user, locked)
         try:
             kind = linking.link_kind(locked, target)
         except ValueError as exc:
@@ -211,8 +211,7 @@ def remove_link(
 ) -> Annotation:
     with transaction.atomic():
         locked = concurrency.lock(source, expected_version)
-        if not permissions.can_edit_annotation(user, locked):
-            raise PermissionDenied(_edit_refusal(locked))
+        _check_editable(user, locked)
         deleted, _ = AnnotationLink.objects.filter(source=locked, target_id=target_id).delete()
         if not deleted:
             raise ValidationError({"target": "This annotation has no link to that one."})
@@ -230,8 +229,12 @@ def add_evidence(*, user: AbstractBaseUser, **fields: Any) -> Evidence:
     return evidence
 
 
-def find_or_add_evidence(*, user: AbstractBaseUser, url: str, **fields: Any) -> Evidence:
+def find_or_add_evidence(*, user: AbstractBaseUser, url: str = "", **fields: Any) -> Evidence:
     """Reuse the stored source with this URL, so one source backs many annotations."""
+    if not url:
+        raise ValidationError(
+            {"url": "Give the id of stored evidence, or the url and title of a new source."}
+        )
     existing = Evidence.objects.filter(url=url).order_by("created_at", "id").first()
     return existing or add_evidence(user=user, url=url, **fields)
 
@@ -245,12 +248,10 @@ def attach_evidence(
     note: str = "",
     expected_version: int | None = None,
 ) -> EvidenceLink:
-    if stance not in Stance.values:
-        raise ValidationError({"stance": f"{stance!r} is not one of {', '.join(Stance.values)}."})
+    _check_choice("stance", stance, Stance)
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
-        if not permissions.can_edit_annotation(user, locked):
-            raise PermissionDenied(_edit_refusal(locked))
+        _check_editable(user, locked)
         try:
             with transaction.atomic():
                 link = EvidenceLink.objects.create(
@@ -271,8 +272,7 @@ def detach_evidence(
 ) -> Annotation:
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
-        if not permissions.can_edit_annotation(user, locked):
-            raise PermissionDenied(_edit_refusal(locked))
+        _check_editable(user, locked)
         deleted, _ = EvidenceLink.objects.filter(
             annotation=locked, evidence_id=evidence_id
         ).delete()

@@ -1,8 +1,21 @@
-"""Which annotations may point at which: the shape of links between spans."""
+"""Which annotations may point at which: the shape of links between spans.
+
+A rule module: it reads labels and article ids off whatever annotations it is handed and
+imports no tables, so the tables and the services that create links can both ask it.
+"""
 
 from __future__ import annotations
 
-from annotations.models import Annotation, Label, LinkKind
+from typing import Protocol
+
+from annotations.choices import Label, LinkKind
+
+
+class Linkable(Protocol):
+    pk: int | None
+    article_id: int
+    label: str
+
 
 # (source label, target label) -> kind. Anything else is refused.
 LINK_SHAPES: dict[tuple[str, str], str] = {
@@ -12,7 +25,7 @@ LINK_SHAPES: dict[tuple[str, str], str] = {
 }
 
 
-def link_kind(source: Annotation, target: Annotation) -> str:
+def link_kind(source: Linkable, target: Linkable) -> str:
     """Return the kind of a link from source to target, or raise ValueError saying why not."""
     if source.pk is not None and source.pk == target.pk:
         raise ValueError("An annotation cannot link to itself.")
@@ -27,14 +40,18 @@ def link_kind(source: Annotation, target: Annotation) -> str:
     return kind
 
 
-def label_change_problem(annotation: Annotation, new_label: str) -> str | None:
-    """Say why the label cannot change to new_label without breaking existing links, if so."""
-    if new_label == annotation.label:
-        return None
-    for link in annotation.outgoing_links.select_related("target"):
-        if (new_label, link.target.label) not in LINK_SHAPES:
-            return f"It links to a {link.target.label} as {link.kind}; remove that link first."
-    for link in annotation.incoming_links.select_related("source"):
-        if (link.source.label, new_label) not in LINK_SHAPES:
-            return f"A {link.source.label} links to it; remove that link first."
+def label_change_problem(
+    new_label: str, *, outgoing: list[tuple[str, str]], incoming: list[str]
+) -> str | None:
+    """Say why a span cannot take new_label without breaking its links, if so.
+
+    `outgoing` holds (kind, target label) of the links it makes, `incoming` the labels of the
+    annotations that link to it.
+    """
+    for kind, target_label in outgoing:
+        if (new_label, target_label) not in LINK_SHAPES:
+            return f"It links to a {target_label} as {kind}; remove that link first."
+    for source_label in incoming:
+        if (source_label, new_label) not in LINK_SHAPES:
+            return f"A {source_label} links to it; remove that link first."
     return None

@@ -11,37 +11,13 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from annotations import anchoring
+from annotations import anchoring, linking
+from annotations.choices import Label, LinkKind, Stance, Status
 from annotations.querysets import AnnotationQuerySet, ArticleQuerySet
 
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
 http_url_validator = URLValidator(schemes=["http", "https"])
 _HTTP_URL = Q(url__istartswith="http://") | Q(url__istartswith="https://")
-
-
-class Label(models.TextChoices):
-    CLAIM = "claim", "Claim"
-    DENIAL = "denial", "Denial"
-    ATTRIBUTION = "attribution", "Attribution"
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-
-
-class Stance(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    REFUTES = "refutes", "Refutes"
-    CONTEXT = "context", "Context"
-
-
-class LinkKind(models.TextChoices):
-    ATTRIBUTES = "attributes", "Attributes"  # attribution -> the claim or denial it attributes
-    DENIES = "denies", "Denies"  # denial -> the claim it denies
 
 
 class Article(models.Model):
@@ -277,12 +253,10 @@ class AnnotationLink(models.Model):
         return f"#{self.source_id} {self.get_kind_display().lower()} #{self.target_id}"
 
     def clean(self) -> None:
-        from annotations.linking import link_kind
-
         super().clean()
         if self.source_id and self.target_id:
             try:
-                self.kind = link_kind(self.source, self.target)
+                self.kind = linking.link_kind(self.source, self.target)
             except ValueError as exc:
                 raise ValidationError(str(exc)) from exc
 

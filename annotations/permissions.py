@@ -1,26 +1,32 @@
-"""Who may do what: the one place the API, admin, pages and commands ask."""
+"""Who may do what: the one place the API, admin, pages and commands ask.
+
+It knows users, statuses and authorship, never the tables: it reads the fields of whatever
+annotation it is handed and returns filters for the querysets to apply.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Q
 
-from annotations.models import Status
+from annotations import statuses
+from annotations.choices import Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from annotations.models import Annotation
-
     User = AbstractBaseUser | AnonymousUser
+
+
+class Authored(Protocol):
+    author_id: int
+    status: str
+
 
 ANNOTATORS = "Annotators"
 REVIEWERS = "Reviewers"
 EXPORTERS = "Exporters"
-
-# An author edits an annotation while it is in their hands; once submitted it is the reviewer's.
-EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
 
 
 def is_admin(user: User) -> bool:
@@ -54,19 +60,31 @@ def can_add_evidence(user: User) -> bool:
     return bool(user.is_authenticated and user.has_perm("annotations.add_evidence"))
 
 
-def can_edit_annotation(user: User, annotation: Annotation) -> bool:
-    """Authors edit their own while draft or sent back; admins edit anything, approved included."""
+def can_edit_annotation(user: User, annotation: Authored) -> bool:
+    """Authors edit their own while it is in their hands; admins anything not yet approved."""
+    if not user.is_authenticated or statuses.is_frozen(annotation.status):
+        return False
     if is_admin(user):
         return True
-    return (
-        user.is_authenticated
-        and annotation.author_id == user.pk
-        and annotation.status in EDITABLE_STATUSES
-    )
+    return annotation.author_id == user.pk and statuses.is_editable(annotation.status)
 
 
-def can_delete_annotation(user: User, annotation: Annotation) -> bool:
-    return can_edit_annotation(user, annotation)
+def can_delete_annotation(user: User, annotation: Authored) -> bool:
+    """Authors delete their own while they may edit it; superusers remove any record.
+
+    Frozen means its content never changes; removing it (say, with a withdrawn article) is a
+    superuser's act, asked for on a confirmation page in admin.
+    """
+    return is_admin(user) or can_edit_annotation(user, annotation)
+
+
+def edit_refusal(annotation: Authored) -> str:
+    """Say why can_edit_annotation refused, in words for the person refused."""
+    if statuses.is_frozen(annotation.status) or not statuses.is_editable(annotation.status):
+        status = statuses.label(annotation.status).lower()
+        reopen = " A reviewer can reopen it." if statuses.is_frozen(annotation.status) else ""
+        return f"This annotation is {status} and can no longer be changed.{reopen}"
+    return "Only the author can change this annotation."
 
 
 def can_export(user: User) -> bool:
@@ -76,6 +94,6 @@ def can_export(user: User) -> bool:
     )
 
 
-def can_review_annotation(user: User, annotation: Annotation) -> bool:
+def can_review_annotation(user: User, annotation: Authored) -> bool:
     """Reviewers review others' work, never their own, whatever else they may do."""
     return is_reviewer(user) and annotation.author_id != user.pk

@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+
+from annotations import statuses
+from annotations.choices import Label, Status
+from annotations.permissions import annotation_visibility
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     User = AbstractBaseUser | AnonymousUser
+
+
+def related(model: type[models.Model], name: str) -> type[models.Model]:
+    """The model at the other end of a relation: querysets name their neighbours without
+    importing the tables module that imports them."""
+    return model._meta.get_field(name).related_model
 
 
 def row_count(model: type[models.Model], field: str) -> Coalesce:
@@ -23,8 +33,6 @@ def row_count(model: type[models.Model], field: str) -> Coalesce:
 class AnnotationQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> AnnotationQuerySet:
         """Annotations the user may see: their own, and everyone's once out of draft."""
-        from annotations.permissions import annotation_visibility
-
         return self.filter(annotation_visibility(user))
 
     def with_related(self) -> AnnotationQuerySet:
@@ -33,17 +41,17 @@ class AnnotationQuerySet(models.QuerySet):
         The article is not joined: lists show its id, and joining would repeat its whole body
         on every row. Exports and the review page, which show its title, add it.
         """
-        from annotations.models import AnnotationLink, EvidenceLink
-
+        evidence_link = related(self.model, "evidence_links")
+        annotation_link = related(self.model, "outgoing_links")
         return self.select_related("author", "reviewer").prefetch_related(
             Prefetch(
                 "evidence_links",
-                queryset=EvidenceLink.objects.select_related("evidence").order_by(
+                queryset=evidence_link.objects.select_related("evidence").order_by(
                     "created_at", "id"
                 ),
             ),
             Prefetch(
-                "outgoing_links", queryset=AnnotationLink.objects.order_by("created_at", "id")
+                "outgoing_links", queryset=annotation_link.objects.order_by("created_at", "id")
             ),
         )
 
@@ -60,7 +68,7 @@ class AnnotationQuerySet(models.QuerySet):
 
     def submitted_queue(self) -> AnnotationQuerySet:
         """Submitted annotations, the longest-waiting first."""
-        return self.filter(status="submitted").order_by("submitted_at", "id")
+        return self.filter(status=statuses.AWAITING_REVIEW).order_by("submitted_at", "id")
 
     def with_link_counts(self) -> AnnotationQuerySet:
         """Count evidence and links per row with correlated subqueries.
@@ -68,11 +76,9 @@ class AnnotationQuerySet(models.QuerySet):
         Subqueries rather than JOIN + GROUP BY: PostgreSQL evaluates them only for the rows of
         the page, so a queue of a million rows costs the same as one of twenty.
         """
-        from annotations.models import AnnotationLink, EvidenceLink
-
         return self.annotate(
-            n_evidence=row_count(EvidenceLink, "annotation"),
-            n_links=row_count(AnnotationLink, "source"),
+            n_evidence=row_count(related(self.model, "evidence_links"), "annotation"),
+            n_links=row_count(related(self.model, "outgoing_links"), "source"),
         )
 
 
@@ -83,10 +89,7 @@ class ArticleQuerySet(models.QuerySet):
         Correlated subqueries, computed for the rows of the page only: a GROUP BY over every
         annotation would cost the same for 25 articles as for all of them.
         """
-        from annotations.models import Annotation, Label, Status
-        from annotations.permissions import annotation_visibility
-
-        visible = Annotation.objects.filter(annotation_visibility(user))
+        visible = related(self.model, "annotations").objects.filter(annotation_visibility(user))
 
         def count(**lookup: str) -> Coalesce:
             rows = visible.filter(article=OuterRef("pk"), **lookup).order_by()
@@ -100,14 +103,23 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_visible_annotations(self, user: User) -> ArticleQuerySet:
         """Prefetch, as `visible_annotations`, the annotations the user may see, in text order."""
-        from annotations.models import Annotation
-
-        annotations = Annotation.objects.visible_to(user).with_related().in_text_order()
+        annotations = (
+            related(self.model, "annotations")
+            .objects.visible_to(user)
+            .with_related()
+            .in_text_order()
+        )
         return self.prefetch_related(
             Prefetch("annotations", queryset=annotations, to_attr="visible_annotations")
         )
 
     def annotated_by(self, user: User) -> ArticleQuerySet:
-        from annotations.models import Annotation
+        annotations = related(self.model, "annotations").objects
+        return self.filter(Exists(annotations.filter(article=OuterRef("pk"), author=user)))
 
-        return self.filter(Exists(Annotation.objects.filter(article=OuterRef("pk"), author=user)))
+    def search(self, words: str) -> ArticleQuerySet:
+        """Articles whose title or body holds every word, case-insensitively."""
+        queryset = self
+        for word in words.split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        return queryset

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from annotations import shape
 from annotations.models import (
     Annotation,
     AnnotationLink,
@@ -37,6 +38,10 @@ class TransferError(Exception):
 
 def _when(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
 
 
 def _records() -> Iterator[dict[str, Any]]:
@@ -89,27 +94,15 @@ def _records() -> Iterator[dict[str, Any]]:
             "added_by": evidence.added_by.username if evidence.added_by else None,
             "created_at": _when(evidence.created_at),
         }
-    annotations = Annotation.objects.order_by("id").select_related("author", "reviewer")
+    annotations = Annotation.objects.order_by("id").select_related(*shape.names("user"))
     for a in annotations.iterator(chunk_size=CHUNK):
         yield {
             "type": "annotation",
             "key": key("annotation", a.pk),
             "article": keys["article"][a.article_id],
-            "author": a.author.username,
-            "label": a.label,
-            "start": a.start,
-            "end": a.end,
-            "quote": a.quote,
-            "prefix": a.prefix,
-            "suffix": a.suffix,
-            "note": a.note,
-            "status": a.status,
-            "reviewer": a.reviewer.username if a.reviewer else None,
-            "review_note": a.review_note,
-            "reviewed_at": _when(a.reviewed_at),
-            "submitted_at": _when(a.submitted_at),
-            "created_at": _when(a.created_at),
-            "updated_at": _when(a.updated_at),
+            **{name: getattr(a, name) for name in shape.names("text", "number")},
+            **{name: _username(getattr(a, name)) for name in shape.names("user")},
+            **{name: _when(getattr(a, name)) for name in shape.names("time")},
             "version": a.version,
         }
     links = EvidenceLink.objects.order_by("id").select_related("added_by")
@@ -280,28 +273,11 @@ class _Loader:
         self._save(evidence, "evidence", item["key"])
 
     def _annotation(self, item: dict[str, Any]) -> None:
+        stored = [*shape.names("text", "number", "time"), "version"]
         annotation = Annotation(
             article_id=self._key("article", item["article"]),
-            author=self._user_named(item["author"]),
-            reviewer=self._user_named(item["reviewer"]),
-            **{
-                k: item[k]
-                for k in (
-                    "label",
-                    "start",
-                    "end",
-                    "quote",
-                    "prefix",
-                    "suffix",
-                    "note",
-                    "status",
-                    "review_note",
-                    "reviewed_at",
-                    "submitted_at",
-                    "created_at",
-                    "version",
-                )
-            },
+            **{name: self._user_named(item[name]) for name in shape.names("user")},
+            **{name: item[name] for name in stored if name != "updated_at"},  # see finish()
         )
         self._save(annotation, "annotation", item["key"], item["updated_at"])
 

@@ -2,19 +2,20 @@
 
 The API, the admin and the editor pages call these functions and translate WorkflowError; each
 transition locks the row, checks who may act, bumps the version and writes a ReviewEvent in one
-transaction.
+transaction. Which status may follow which is statuses.py's; who may act is permissions.py's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from annotations import concurrency, permissions
-from annotations.models import Annotation, ReviewEvent, Status
+from annotations import concurrency, permissions, statuses
+from annotations.choices import Status
+from annotations.models import Annotation, ReviewEvent
+from annotations.statuses import TRANSITIONS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -31,45 +32,6 @@ class WorkflowError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    verb: str
-    sources: frozenset[str]
-    target: str
-    actor: Literal["author", "reviewer"]
-    note_required: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        Transition(
-            "submit",
-            "submit",
-            frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
-            Status.SUBMITTED,
-            "author",
-        ),
-        Transition("withdraw", "withdraw", frozenset({Status.SUBMITTED}), Status.DRAFT, "author"),
-        Transition(
-            "approve", "approve", frozenset({Status.SUBMITTED}), Status.APPROVED, "reviewer"
-        ),
-        Transition(
-            "reject", "reject", frozenset({Status.SUBMITTED}), Status.REJECTED, "reviewer", True
-        ),
-        Transition(
-            "request_changes",
-            "request changes on",
-            frozenset({Status.SUBMITTED}),
-            Status.CHANGES_REQUESTED,
-            "reviewer",
-            True,
-        ),
-    ]
-}
 
 
 def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: str = "") -> None:
@@ -93,7 +55,7 @@ def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: st
     if annotation.status not in transition.sources:
         raise WorkflowError(
             f"Cannot {transition.verb} an annotation that is "
-            f"{Status(annotation.status).label.lower()}.",
+            f"{statuses.label(annotation.status).lower()}.",
             code="invalid_state",
         )
     if transition.note_required and not note.strip():
@@ -154,67 +116,3 @@ def perform(
             created_at=now,
         )
     return locked
-
-
-def submit(
-    *,
-    annotation: Annotation,
-    user: AbstractBaseUser,
-    note: str = "",
-    expected_version: int | None = None,
-) -> Annotation:
-    return perform(
-        "submit", annotation=annotation, user=user, note=note, expected_version=expected_version
-    )
-
-
-def withdraw(
-    *,
-    annotation: Annotation,
-    user: AbstractBaseUser,
-    note: str = "",
-    expected_version: int | None = None,
-) -> Annotation:
-    return perform(
-        "withdraw", annotation=annotation, user=user, note=note, expected_version=expected_version
-    )
-
-
-def approve(
-    *,
-    annotation: Annotation,
-    user: AbstractBaseUser,
-    note: str = "",
-    expected_version: int | None = None,
-) -> Annotation:
-    return perform(
-        "approve", annotation=annotation, user=user, note=note, expected_version=expected_version
-    )
-
-
-def reject(
-    *,
-    annotation: Annotation,
-    user: AbstractBaseUser,
-    note: str,
-    expected_version: int | None = None,
-) -> Annotation:
-    return perform(
-        "reject", annotation=annotation, user=user, note=note, expected_version=expected_version
-    )
-
-
-def request_changes(
-    *,
-    annotation: Annotation,
-    user: AbstractBaseUser,
-    note: str,
-    expected_version: int | None = None,
-) -> Annotation:
-    return perform(
-        "request_changes",
-        annotation=annotation,
-        user=user,
-        note=note,
-        expected_version=expected_version,
-    )

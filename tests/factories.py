@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from annotations import anchoring
-from annotations.models import Annotation, Article, Evidence, Label
+from annotations.choices import Label
+from annotations.models import Annotation, Article, Evidence
 from annotations.permissions import ANNOTATORS, EXPORTERS, REVIEWERS
 
 PASSWORD = "correct horse battery staple"

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from annotations.models import Annotation, ReviewEvent, Status
+from annotations.choices import Status
+from annotations.models import Annotation, ReviewEvent
 from tests.factories import AnnotationFactory, ArticleFactory, annotator, reviewer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -2,14 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations.models import (
-    Annotation,
-    AnnotationLink,
-    Article,
-    EvidenceLink,
-    ReviewEvent,
-    Status,
-)
+from annotations.choices import Status
+from annotations.models import Annotation, AnnotationLink, Article, EvidenceLink, ReviewEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotations import editing
-from annotations.models import AnnotationLink, Label, LinkKind
+from annotations.choices import Label, LinkKind
+from annotations.models import AnnotationLink
 from tests.factories import AnnotationFactory, ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from annotations.models import Status
+from annotations.choices import Status
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from annotations.models import Annotation, Evidence, Status
+from annotations.choices import Status
+from annotations.models import Annotation, Evidence
 from tests.factories import AnnotationFactory, ArticleFactory, UserFactory, exporter, reviewer
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,10 @@ def test_editor_pages_escape_hostile_text(hostile, annotator):
     assert_inert(page)
     island = page.split('id="editor-data" type="application/json">')[1].split("</script>")[0]
     assert "<" not in island  # json_script escapes markup inside the data island
-    assert json.loads(island)["annotations"][0]["note"] == PAYLOAD
+    assert json.loads(island)["article"]["body"].startswith("Before. <script>")
+    loaded = client.get(f"/api/v1/articles/{hostile.article_id}/annotations/")
+    assert loaded["Content-Type"] == "application/json"
+    assert loaded.json()[0]["note"] == PAYLOAD  # data for the editor, never HTML
 
 
 def test_admin_pages_escape_hostile_text(hostile):

@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from annotations.models import Article, Status
+from annotations.choices import Status
+from annotations.models import Article
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -55,6 +56,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-export-annotations": expect(401, 403, 403, 200, 200, 200),
     "api-article-list": API,
     "api-article-detail": API,
+    "api-article-annotations": API,
     "api-annotation-list": API,
     # The annotator's draft: private to its author (and admins).
     "api-annotation-detail": expect(401, 200, 404, 404, 404, 200),
@@ -63,6 +65,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-annotation-attach-evidence": API_GET_NOT_ALLOWED,
     "api-annotation-detach-evidence": API_GET_NOT_ALLOWED,
     "api-annotation-reject": API_GET_NOT_ALLOWED,
+    "api-annotation-reopen": API_GET_NOT_ALLOWED,
     "api-annotation-remove-link": API_GET_NOT_ALLOWED,
     "api-annotation-request-changes": API_GET_NOT_ALLOWED,
     "api-annotation-submit": API_GET_NOT_ALLOWED,

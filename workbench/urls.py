@@ -1,11 +1,23 @@
-from django.contrib import admin
-from django.urls import include, path
+"""Every route: the admin, the editor's pages, log-in, and the API with its schema and docs.
 
-from annotations.api.errors import not_found
+Each face is mounted here, so no face imports another to be reached.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from workbench.errors import not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("annotations.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include("annotations.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("annotations.pages.urls")),
 ]
 
 handler404 = not_found

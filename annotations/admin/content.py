@@ -10,11 +10,11 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import editing, linking, permissions
-from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent, Status
+from annotations import editing, permissions, statuses
+from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent
 from annotations.querysets import row_count
+from annotations.shape import ANNOTATION_FIELDS
 
-REVIEWED = [Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED]
 # URLs typed without a scheme are taken as https (Django 6's default, opted into now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -36,7 +36,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class InlineAnnotationForm(forms.ModelForm):
-    """Label and note of an annotation, frozen once it is approved."""
+    """Label and note of an annotation, frozen once it is approved (statuses.FROZEN)."""
 
     class Meta:
         model = Annotation
@@ -45,15 +45,15 @@ class InlineAnnotationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.status == Status.APPROVED:
+        if statuses.is_frozen(self.instance.status):
             for field in self.fields.values():
                 field.disabled = True
 
     def clean_label(self) -> str:
         label = self.cleaned_data["label"]
-        problem = linking.label_change_problem(self.instance, label) if self.instance.pk else None
+        problem = editing.label_change_problem(self.instance, label)
         if problem:
-            raise forms.ValidationError(f"The label cannot change. {problem}")
+            raise forms.ValidationError(problem)
         return label
 
 
@@ -125,9 +125,9 @@ class ArticleAdmin(SimpleHistoryAdmin):
         return None
 
     def _reviewed(self, article: Article) -> dict[str, int]:
-        rows = article.annotations.filter(status__in=REVIEWED).values_list("status")
+        rows = article.annotations.filter(status__in=statuses.REVIEWED).values_list("status")
         counts = dict(rows.annotate(n=Count("pk")).values_list("status", "n"))
-        return {Status(status).label: n for status, n in counts.items()}
+        return {statuses.label(status): n for status, n in counts.items()}
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         """Reviewed work goes only by a superuser's hand."""
@@ -179,25 +179,7 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     ordering = ["-id"]
     show_full_result_count = False
     inlines = [EvidenceLinkInline, ReviewEventInline]
-    fields = [
-        "article",
-        "label",
-        "quote",
-        "start",
-        "end",
-        "prefix",
-        "suffix",
-        "note",
-        "status",
-        "author",
-        "reviewer",
-        "review_note",
-        "reviewed_at",
-        "submitted_at",
-        "version",
-        "created_at",
-        "updated_at",
-    ]
+    fields = ["article", *ANNOTATION_FIELDS, "version"]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -214,7 +196,9 @@ class AnnotationAdmin(SimpleHistoryAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return permissions.is_admin(request.user)
+        if obj is None:
+            return permissions.is_admin(request.user)
+        return permissions.can_delete_annotation(request.user, obj)
 
 
 class EvidenceUseInline(ReadOnlyInline):

@@ -17,12 +17,18 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from annotations import anchoring, permissions, workflow
+from annotations import anchoring, permissions, statuses, workflow
 from annotations.concurrency import VersionConflict
 from annotations.models import Annotation, Article, ReviewQueue
 
-REVIEW_DECISIONS = ["approve", "reject", "request_changes"]
-DECISION_LABELS = {"approve": "Approve", "reject": "Reject", "request_changes": "Request changes"}
+# The decisions taken on this page: on a submitted annotation, and reopening an approved one.
+DECISIONS = [*statuses.REVIEW_DECISIONS, "reopen"]
+DECISION_LABELS = {
+    "approve": "Approve",
+    "reject": "Reject",
+    "request_changes": "Request changes",
+    "reopen": "Reopen for changes",
+}
 
 
 class WaitingFilter(admin.SimpleListFilter):
@@ -50,7 +56,8 @@ def _waiting_in(outer: str) -> Exists:
     EXISTS per candidate rather than DISTINCT over the queue: with a large queue this reads a
     few index entries per article or author instead of every waiting annotation.
     """
-    return Exists(Annotation.objects.filter(status="submitted", **{outer: OuterRef("pk")}))
+    waiting = Annotation.objects.filter(status=statuses.AWAITING_REVIEW)
+    return Exists(waiting.filter(**{outer: OuterRef("pk")}))
 
 
 class ArticleWaitingFilter(admin.SimpleListFilter):
@@ -93,25 +100,14 @@ class PublisherFilter(admin.SimpleListFilter):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[(d, DECISION_LABELS[d]) for d in REVIEW_DECISIONS])
+    decision = forms.ChoiceField(choices=[(d, DECISION_LABELS[d]) for d in DECISIONS])
     note = forms.CharField(
         required=False,
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required to reject or to request changes; the author sees it.",
+        help_text="Required to reject, to request changes or to reopen; the author sees it.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def clean(self):
-        data = super().clean()
-        decision = data.get("decision")
-        if (
-            decision
-            and workflow.TRANSITIONS[decision].note_required
-            and not data.get("note", "").strip()
-        ):
-            self.add_error("note", "A note is required to reject or to request changes.")
-        return data
 
 
 class BulkReviewForm(forms.Form):
@@ -122,7 +118,7 @@ class BulkReviewForm(forms.Form):
     def __init__(self, *args, decision: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.decision = decision
-        self.fields["note"].required = workflow.TRANSITIONS[decision].note_required
+        self.fields["note"].required = statuses.TRANSITIONS[decision].note_required
 
 
 @admin.register(ReviewQueue)
@@ -265,9 +261,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         before, after = anchoring.surrounding(
             annotation.article.body, annotation.start, annotation.end
         )
-        available = [
-            d for d in workflow.available(annotation, request.user) if d in REVIEW_DECISIONS
-        ]
+        available = [d for d in workflow.available(annotation, request.user) if d in DECISIONS]
         incoming = annotation.incoming_links.select_related("source__author").order_by("created_at")
         return {
             **self.admin_site.each_context(request),

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -80,10 +79,3 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             "code": getattr(detail, "code", exc.default_code),
         }
     return response
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404 for URLs no route matches: JSON under /api/, Django's page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    return page_not_found(request, exception)

@@ -16,13 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import permissions
+from annotations import permissions, statuses
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
-from annotations.export import pages, streaming
-from annotations.export.records import W3C_CONTENT_TYPE
-from annotations.models import Annotation, Status
-
-FORMATS = ["json", "jsonl", "csv", "w3c"]
+from annotations.export import pages
+from annotations.export.formats import FORMATS, Format
+from annotations.models import Annotation
 
 
 class ExportFilter(AnnotationFilter):
@@ -75,7 +73,7 @@ class AnnotationExportView(APIView):
             "`updated_since` or `reviewed_since` to pull only what changed since a last run."
         ),
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=FORMATS, default="json"),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=list(FORMATS), default="json"),
             OpenApiParameter("after", OpenApiTypes.INT, description="Page cursor (json, w3c)."),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 1000; default 100."),
             OpenApiParameter(
@@ -94,36 +92,32 @@ class AnnotationExportView(APIView):
         },
     )
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        fmt = request.query_params.get("format", "json")
-        if fmt not in FORMATS:
+        fmt = FORMATS.get(request.query_params.get("format", "json"))
+        if fmt is None:
             raise ValidationError({"format": f"One of {', '.join(FORMATS)}."})
         queryset = self._filtered(request)
-        if fmt in ("jsonl", "csv"):
+        if fmt.streamed:
             return self._stream(fmt, queryset)
-        size = _int(request.query_params, "page_size", pages.PAGE_SIZE, 1, pages.MAX_PAGE_SIZE)
-        after = _int(request.query_params, "after", 0, 0, 2**63 - 1)
+        params = request.query_params
         link = self._linker(request)
-        if fmt == "json":
-            return Response(pages.json_page(queryset, after=after, size=size, link=link))
-        collection_iri = link(None)
-        if "after" not in request.query_params:
-            document = pages.w3c_collection(queryset, collection_iri=collection_iri, link=link)
+        arguments = {"collection_iri": link(None), "link": link, "iri": request.build_absolute_uri}
+        if fmt.collection is not None and "after" not in params:
+            document = fmt.collection(queryset, **arguments)
         else:
-            document = pages.w3c_page(
+            assert fmt.page is not None
+            document = fmt.page(
                 queryset,
-                after=after,
-                size=size,
-                start=_int(request.query_params, "start", None, 0, 2**63 - 1),
-                total=_int(request.query_params, "total", None, 0, 2**63 - 1),
-                collection_iri=collection_iri,
-                link=link,
-                iri=request.build_absolute_uri,
+                after=_int(params, "after", 0, 0, 2**63 - 1),
+                size=_int(params, "page_size", pages.PAGE_SIZE, 1, pages.MAX_PAGE_SIZE),
+                start=_int(params, "start", None, 0, 2**63 - 1),
+                total=_int(params, "total", None, 0, 2**63 - 1),
+                **arguments,
             )
-        return Response(document, content_type=W3C_CONTENT_TYPE)
+        return Response(document, content_type=fmt.content_type)
 
     def _filtered(self, request: Request):
         params = request.query_params.copy()
-        params.setdefault("status", Status.APPROVED)
+        params.setdefault("status", statuses.EXPORTED_BY_DEFAULT)
         params.pop("format", None)
         base = Annotation.objects.visible_to(request.user)
         filterset = ExportFilter(params, queryset=base, request=request)
@@ -131,13 +125,9 @@ class AnnotationExportView(APIView):
             raise ValidationError(filterset.errors)
         return filterset.qs
 
-    def _stream(self, fmt: str, queryset) -> StreamingHttpResponse:
-        if fmt == "jsonl":
-            body, content_type = streaming.jsonl(queryset), "application/x-ndjson"
-        else:
-            body, content_type = streaming.csv_lines(queryset), "text/csv; charset=utf-8"
-        response = StreamingHttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="annotations.{fmt}"'
+    def _stream(self, fmt: Format, queryset) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(fmt.stream(queryset), content_type=fmt.content_type)
+        response["Content-Disposition"] = f'attachment; filename="annotations.{fmt.name}"'
         response["Cache-Control"] = "no-store"
         return response
 

@@ -32,6 +32,18 @@ class TextField(serializers.CharField):
         return value
 
 
+class EnumTextField(TextField):
+    """A string the schema documents as one of `choices`.
+
+    Only its type is checked here: whether the value is allowed is the domain's rule, checked
+    once by the service the view calls (editing.py), for every caller alike.
+    """
+
+    def __init__(self, *, choices, **kwargs) -> None:
+        self.choices = dict(choices)
+        super().__init__(**kwargs)
+
+
 class OffsetField(serializers.IntegerField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("min_value", 0)

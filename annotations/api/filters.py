@@ -7,7 +7,8 @@ from django import forms
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from annotations.models import Annotation, Article, Evidence, Label, Status
+from annotations.choices import Label, Status
+from annotations.models import Annotation, Article, Evidence
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -46,9 +47,7 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["search", "publisher", "mine"]
 
     def filter_search(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
-        return queryset
+        return queryset.search(value)
 
     def filter_mine(self, queryset, name, value):
         return queryset.annotated_by(self.request.user) if value else queryset

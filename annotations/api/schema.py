@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_choice_field
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: `errors` names each field at fault and why.",
@@ -38,3 +40,12 @@ class AutoSchema(SpectacularAutoSchema):
         if writes:
             codes.append("429")
         return codes
+
+
+class EnumTextFieldExtension(OpenApiSerializerFieldExtension):
+    """Document an EnumTextField as the enum it names (the service checks membership)."""
+
+    target_class = "annotations.api.fields.EnumTextField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return build_choice_field(self.target)

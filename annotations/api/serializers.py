@@ -6,18 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations import permissions, workflow
-from annotations.api.fields import HttpUrlField, OffsetField, TextField
-from annotations.models import (
-    Annotation,
-    AnnotationLink,
-    Article,
-    Evidence,
-    EvidenceLink,
-    Label,
-    LinkKind,
-    Stance,
-    Status,
-)
+from annotations.api.fields import EnumTextField, HttpUrlField, OffsetField, TextField
+from annotations.choices import Label, LinkKind, Stance, Status
+from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 
 READ_ONLY_REASON = {
     "status": "Status changes only through the submit, withdraw, approve, reject and "
@@ -114,8 +105,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
             return []
         user = request.user
         actions = workflow.available(annotation, user)
+        if permissions.can_delete_annotation(user, annotation):
+            actions.insert(0, "delete")
         if permissions.can_edit_annotation(user, annotation):
-            actions = ["edit", "delete", *actions]
+            actions.insert(0, "edit")
         return actions
 
 
@@ -214,27 +207,19 @@ class ArticleCreateSerializer(StrictSerializer):
 
 
 class AnnotationCreateSerializer(StrictSerializer):
-    """Anchor by offsets with the quote the client saw, or by a quote (and context) alone."""
+    """Anchor by offsets with the quote the client saw, or by a quote (and context) alone.
+
+    Only types and sizes are checked here; editing.create_annotation decides what is valid.
+    """
 
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
-    label = serializers.ChoiceField(choices=Label.choices)
+    label = EnumTextField(choices=Label.choices)
     start = OffsetField(required=False)
     end = OffsetField(required=False)
     quote = TextField(required=False, max_length=100_000)
     prefix = TextField(required=False, allow_blank=True, max_length=32)
     suffix = TextField(required=False, allow_blank=True, max_length=32)
     note = TextField(required=False, allow_blank=True, max_length=10_000)
-
-    def validate(self, attrs):
-        has_start, has_end = "start" in attrs, "end" in attrs
-        if has_start != has_end:
-            missing = "end" if has_start else "start"
-            raise serializers.ValidationError({missing: "start and end are sent together."})
-        if not has_start and not attrs.get("quote"):
-            raise serializers.ValidationError(
-                {"quote": "Send start and end with the quote you saw, or a quote to find."}
-            )
-        return attrs
 
 
 class VersionedSerializer(StrictSerializer):
@@ -247,7 +232,7 @@ class VersionedSerializer(StrictSerializer):
 
 
 class AnnotationUpdateSerializer(VersionedSerializer):
-    label = serializers.ChoiceField(choices=Label.choices, required=False)
+    label = EnumTextField(choices=Label.choices, required=False)
     note = TextField(required=False, allow_blank=True, max_length=10_000)
     start = OffsetField(required=False)
     end = OffsetField(required=False)
@@ -272,16 +257,8 @@ class AttachEvidenceSerializer(VersionedSerializer):
     publisher = TextField(required=False, allow_blank=True, max_length=200, trim_whitespace=True)
     excerpt = TextField(required=False, allow_blank=True, max_length=10_000)
     accessed_on = serializers.DateField(required=False, allow_null=True)
-    stance = serializers.ChoiceField(choices=Stance.choices)
+    stance = EnumTextField(choices=Stance.choices)
     note = TextField(required=False, allow_blank=True, max_length=10_000)
-
-    def validate(self, attrs):
-        if "evidence" not in attrs:
-            missing = [name for name in ("url", "title") if not attrs.get(name)]
-            if missing:
-                missing = dict.fromkeys(missing, "Required when no evidence id is given.")
-                raise serializers.ValidationError(missing)
-        return attrs
 
 
 class AddLinkSerializer(VersionedSerializer):

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -61,12 +62,31 @@ class ArticleViewSet(
     def get_queryset(self):
         user = self.request.user
         queryset = Article.objects.select_related("created_by").with_counts(user)
-        if self.action != "list":
+        if self.action in ("retrieve", "create"):
             queryset = queryset.with_visible_annotations(user)
         return queryset.order_by("-created_at", "-id")
 
     def get_serializer_class(self):
         return s.ArticleSerializer if self.action == "list" else s.ArticleDetailSerializer
+
+    @extend_schema(
+        summary="All the annotations of an article you may see, in text order, unpaged",
+        description="What the editor page loads: one request, whatever the number of spans.",
+        responses=s.AnnotationSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def annotations(self, request: Request, pk: str | None = None) -> Response:
+        article = get_object_or_404(Article.objects.only("pk"), pk=pk)
+        rows = (
+            Annotation.objects.visible_to(request.user)
+            .filter(article=article)
+            .with_related()
+            .in_text_order()
+        )
+        return Response(
+            s.AnnotationSerializer(rows, many=True, context=self.get_serializer_context()).data
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_create_article(request.user):
@@ -253,6 +273,18 @@ class AnnotationViewSet(
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("request_changes")
+
+    @extend_schema(
+        summary="Reopen an approved annotation for changes, with a note (reviewers; not your own)",
+        description="Approved work is frozen for everyone; reopening sends it back to its "
+        "author as changes requested, and it goes through review again.",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("reopen")
 
     # Evidence and links -------------------------------------------------------------------
 

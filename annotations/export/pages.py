@@ -22,8 +22,9 @@ def page_of(queryset: QuerySet, *, after: int, size: int) -> tuple[list, int | N
 
 
 def json_page(
-    queryset: QuerySet, *, after: int, size: int, link: Callable[[int], str]
+    queryset: QuerySet, *, after: int, size: int, link: Callable[..., str], **_: Any
 ) -> dict[str, Any]:
+    """A page of records; the W3C page's positional arguments are not needed here."""
     rows, following = page_of(queryset, after=after, size=size)
     return {
         "next": link(following) if following is not None else None,
@@ -32,7 +33,7 @@ def json_page(
 
 
 def w3c_collection(
-    queryset: QuerySet, *, collection_iri: str, link: Callable[..., str]
+    queryset: QuerySet, *, collection_iri: str, link: Callable[..., str], **_: Any
 ) -> dict[str, Any]:
     total = queryset.count()
     return {

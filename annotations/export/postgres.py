@@ -16,6 +16,9 @@ from django.db.models import QuerySet
 
 from annotations.export.records import CSV_COLUMNS, OFFSET_UNIT
 from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
+from annotations.shape import ANNOTATION_FIELDS
+
+USER_ALIASES = {"author": "au", "reviewer": "rv"}
 
 BLOCK = 64 * 1024  # bytes per chunk sent to the client, in both streaming paths
 
@@ -43,6 +46,16 @@ def _safe(expression: str) -> str:
     return f"(CASE WHEN {formula} THEN '''' || {expression} ELSE {expression} END)"
 
 
+def _field(name: str) -> str:
+    """The SQL for one of shape.ANNOTATION_FIELDS, as records.py writes it."""
+    kind = ANNOTATION_FIELDS[name]
+    if kind == "user":
+        return f"{USER_ALIASES[name]}.username"
+    if kind == "time":
+        return _ts(f'a."{name}"')
+    return f'a."{name}"'
+
+
 def _from(t: dict[str, str], ids_sql: str) -> str:
     return f"""
         FROM {t["annotation"]} a
@@ -61,11 +74,7 @@ def jsonl_select(ids_sql: str) -> str:
             'article', json_build_object(
                 'id', ar.id, 'title', ar.title, 'url', NULLIF(ar.source_url, ''),
                 'publisher', ar.publisher),
-            'label', a.label, 'start', a.start, 'end', a."end", 'quote', a.quote,
-            'prefix', a.prefix, 'suffix', a.suffix, 'note', a.note, 'status', a.status,
-            'author', au.username, 'reviewer', rv.username, 'review_note', a.review_note,
-            'created_at', {_ts("a.created_at")}, 'updated_at', {_ts("a.updated_at")},
-            'submitted_at', {_ts("a.submitted_at")}, 'reviewed_at', {_ts("a.reviewed_at")},
+            {", ".join(f"'{name}', {_field(name)}" for name in ANNOTATION_FIELDS)},
             'evidence', COALESCE((
                 SELECT json_agg(json_build_object(
                     'url', e.url, 'title', e.title, 'publisher', e.publisher,
@@ -93,21 +102,10 @@ def csv_select(ids_sql: str) -> str:
         _safe("ar.title"),
         _safe("NULLIF(ar.source_url, '')"),
         _safe("ar.publisher"),
-        _safe("a.label"),
-        "a.start",
-        'a."end"',
-        _safe("a.quote"),
-        _safe("a.prefix"),
-        _safe("a.suffix"),
-        _safe("a.note"),
-        _safe("a.status"),
-        _safe("au.username"),
-        _safe("rv.username"),
-        _safe("a.review_note"),
-        _ts("a.created_at"),
-        _ts("a.updated_at"),
-        _ts("a.submitted_at"),
-        _ts("a.reviewed_at"),
+        *(
+            _safe(_field(name)) if kind in ("text", "user") else _field(name)
+            for name, kind in ANNOTATION_FIELDS.items()
+        ),
         _safe(evidence),
         _safe(links),
         f"'{OFFSET_UNIT}'",

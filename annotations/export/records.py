@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from annotations.models import Annotation
+from annotations.shape import ANNOTATION_FIELDS
 
 OFFSET_UNIT = "code_point"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -31,31 +32,8 @@ W3C_CONTEXT: list[Any] = [
 ]
 W3C_CONTENT_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
-CSV_COLUMNS = [
-    "id",
-    "article_id",
-    "article_title",
-    "article_url",
-    "article_publisher",
-    "label",
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
-    "note",
-    "status",
-    "author",
-    "reviewer",
-    "review_note",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "reviewed_at",
-    "evidence",
-    "links",
-    "offset_unit",
-]
+ARTICLE_COLUMNS = ["article_id", "article_title", "article_url", "article_publisher"]
+CSV_COLUMNS = ["id", *ARTICLE_COLUMNS, *ANNOTATION_FIELDS, "evidence", "links", "offset_unit"]
 
 
 def timestamp(value: dt.datetime | None) -> str | None:
@@ -66,6 +44,16 @@ def timestamp(value: dt.datetime | None) -> str | None:
 def neutralise(value: str) -> str:
     """Keep a spreadsheet from running a cell as a formula (=, +, -, @, tab, CR first)."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _described(annotation: Annotation, name: str) -> Any:
+    value = getattr(annotation, name)
+    kind = ANNOTATION_FIELDS[name]
+    if kind == "user":
+        return value.username if value is not None else None
+    if kind == "time":
+        return timestamp(value)
+    return value
 
 
 def record(annotation: Annotation) -> dict[str, Any]:
@@ -79,21 +67,7 @@ def record(annotation: Annotation) -> dict[str, Any]:
             "url": article.source_url or None,
             "publisher": article.publisher,
         },
-        "label": annotation.label,
-        "start": annotation.start,
-        "end": annotation.end,
-        "quote": annotation.quote,
-        "prefix": annotation.prefix,
-        "suffix": annotation.suffix,
-        "note": annotation.note,
-        "status": annotation.status,
-        "author": annotation.author.username,
-        "reviewer": annotation.reviewer.username if annotation.reviewer_id else None,
-        "review_note": annotation.review_note,
-        "created_at": timestamp(annotation.created_at),
-        "updated_at": timestamp(annotation.updated_at),
-        "submitted_at": timestamp(annotation.submitted_at),
-        "reviewed_at": timestamp(annotation.reviewed_at),
+        **{name: _described(annotation, name) for name in ANNOTATION_FIELDS},
         "evidence": [
             {
                 "url": link.evidence.url,
@@ -120,11 +94,8 @@ def csv_row(annotation: Annotation) -> list[Any]:
     links = "; ".join(f"{link['kind']} {link['target']}" for link in data["links"])
     values = [
         data["id"],
-        article["id"],
-        article["title"],
-        article["url"],
-        article["publisher"],
-        *(data[name] for name in CSV_COLUMNS[5:20]),
+        *(article[key] for key in ("id", "title", "url", "publisher")),
+        *(data[name] for name in ANNOTATION_FIELDS),
         evidence,
         links,
         OFFSET_UNIT,
@@ -189,7 +160,3 @@ def w3c_annotation(annotation: Annotation, iri: Callable[[str], str]) -> dict[st
         "annotationLinks": data["links"],
         "offsetUnit": OFFSET_UNIT,
     }
-
-
-def _text_body(purpose: str, value: str) -> dict[str, str]:
-    return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain"}

@@ -8,7 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.models import Annotation, Article, ReviewEvent, Status
+from annotations.choices import Status
+from annotations.models import Annotation, Article, ReviewEvent
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -364,3 +365,17 @@ def test_reviewers_see_the_inline_annotations_read_only(reviewer_client, annotat
     AnnotationFactory(article=article, author=annotator, status=Status.SUBMITTED)
     page = reviewer_client.get(f"/admin/annotations/article/{article.pk}/change/").content.decode()
     assert 'name="annotations-0-note"' not in page
+
+
+def test_a_reviewer_reopens_approved_work_from_the_review_page(annotator, reviewer, article):
+    approved = AnnotationFactory(article=article, author=annotator, status=Status.APPROVED)
+    client = Client()
+    client.force_login(reviewer)
+    url = f"/admin/annotations/reviewqueue/{approved.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'value="reopen"' in page and 'value="approve"' not in page
+    refused = client.post(url, {"decision": "reopen", "note": " ", "version": approved.version})
+    assert "A note is required to reopen" in refused.content.decode()
+    client.post(url, {"decision": "reopen", "note": "Name corrected.", "version": 1})
+    approved.refresh_from_db()
+    assert approved.status == Status.CHANGES_REQUESTED and approved.review_note == "Name corrected."

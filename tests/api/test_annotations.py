@@ -1,6 +1,7 @@
 import pytest
 
-from annotations.models import Annotation, ReviewEvent, Status
+from annotations.choices import Status
+from annotations.models import Annotation, ReviewEvent
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from annotations.choices import Status
 from annotations.export import postgres, streaming
+from annotations.export.formats import FORMATS
 from annotations.export.records import csv_row, record
-from annotations.models import Annotation, Status
+from annotations.models import Annotation
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -300,9 +302,9 @@ def test_streaming_formats_match_the_python_records(data):
     """On PostgreSQL the rows come from SQL; they must say what records.py says."""
     queryset = Annotation.objects.filter(status=Status.APPROVED)
     expected = [record(a) for a in queryset.with_article().order_by("pk")]
-    lines = b"".join(streaming.jsonl(queryset)).decode().splitlines()
+    lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
     assert [json.loads(line) for line in lines] == expected
-    rows = list(csv.reader(io.StringIO(b"".join(streaming.csv_lines(queryset)).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(FORMATS["csv"].stream(queryset)).decode())))
     python_rows = [[str(v) for v in csv_row(a)] for a in queryset.with_article().order_by("pk")]
     assert rows[1:] == python_rows
 
@@ -312,7 +314,7 @@ def test_streaming_reads_rows_in_chunks_not_all_at_once(data, monkeypatch):
     monkeypatch.setattr(postgres, "BLOCK", 1)
     queryset = Annotation.objects.filter(status=Status.APPROVED)
     with CaptureQueriesContext(connection) as queries:
-        blocks = streaming.jsonl(queryset)
+        blocks = FORMATS["jsonl"].stream(queryset)
         first = next(blocks)
         after_first = len(queries)
         rest = list(blocks)

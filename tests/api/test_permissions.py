@@ -240,22 +240,38 @@ def test_session_writes_need_the_csrf_token(annotator, article):
     assert accepted.status_code == 201
 
 
-def test_approved_annotations_are_read_only_for_all_but_admins(annotator, admin_user, article):
+def test_approved_annotations_are_frozen_for_everyone_admins_included(
+    annotator, admin_user, article
+):
     approved = AnnotationFactory(article=article, author=annotator, status="approved")
+    for user in (annotator, admin_user):
+        client = APIClient()
+        client.force_authenticate(user)
+        url = f"/api/v1/annotations/{approved.pk}/"
+        refused = client.patch(url, {"note": "x"}, format="json")
+        assert refused.status_code == 403
+        assert "reopen" in refused.json()["detail"]
+        link = client.post(f"{url}links/", {"target": approved.pk}, format="json")
+        assert link.status_code in (400, 403)
+    approved.refresh_from_db()
+    assert approved.note == "" and approved.version == 1
+
+
+def test_a_reviewer_reopens_approved_work_and_it_goes_through_review_again(
+    annotator, reviewer, article
+):
+    approved = AnnotationFactory(article=article, author=annotator, status="approved")
+    checker = APIClient()
+    checker.force_authenticate(reviewer)
+    url = f"/api/v1/annotations/{approved.pk}/"
+    assert checker.post(f"{url}reopen/", {}, format="json").status_code == 400  # a note, please
+    reopened = checker.post(f"{url}reopen/", {"note": "The name changed."}, format="json")
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "changes_requested"
     author = APIClient()
     author.force_authenticate(annotator)
-    assert (
-        author.patch(
-            f"/api/v1/annotations/{approved.pk}/", {"note": "x"}, format="json"
-        ).status_code
-        == 403
-    )
-    admin = APIClient()
-    admin.force_authenticate(admin_user)
-    assert (
-        admin.patch(f"/api/v1/annotations/{approved.pk}/", {"note": "x"}, format="json").status_code
-        == 200
-    )
+    assert author.patch(url, {"note": "Corrected."}, format="json").status_code == 200
+    assert author.post(f"{url}submit/", {}, format="json").json()["status"] == "submitted"
 
 
 def test_writes_are_throttled_per_user(annotator, article, settings):

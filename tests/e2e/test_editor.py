@@ -2,7 +2,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotations import editing, workflow
-from annotations.models import Annotation, Status
+from annotations.choices import Status
+from annotations.models import Annotation
 from tests.e2e.helpers import log_in, open_annotation, select_exactly, select_text, tag_with_key
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator, reviewer
 
@@ -29,6 +30,13 @@ def article_url(live_server, article):
     return f"{live_server.url}/articles/{article.pk}/"
 
 
+def open_article(page: Page, live_server, article):
+    """Open the article page and wait until its annotations have loaded from the API."""
+    response = page.goto(article_url(live_server, article))
+    expect(page.locator("body.js-ready")).to_have_count(1)
+    return response
+
+
 def test_log_in_shows_the_article_list_and_bad_passwords_are_refused(
     page: Page, live_server, story, writer
 ):
@@ -46,10 +54,11 @@ def test_a_span_after_an_emoji_is_tagged_with_the_keyboard_and_kept_at_its_chara
     page: Page, live_server, story, writer, artifacts
 ):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     tag_with_key(page, "The mission succeeded", "1")
     page.screenshot(path=artifacts / "article-page.png")
     page.reload()
+    expect(page.locator("body.js-ready")).to_have_count(1)
     mark = page.locator("mark.hl-claim")
     expect(mark).to_have_text("The mission succeeded")
     response = page.request.get(f"{live_server.url}/api/v1/annotations/?article={story.pk}")
@@ -62,7 +71,7 @@ def test_a_span_after_an_emoji_is_tagged_with_the_keyboard_and_kept_at_its_chara
 
 def test_selection_is_trimmed_of_surrounding_white_space(page: Page, live_server, story, writer):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     select_exactly(page, " at the cape. ")
     expect(page.locator("#toolbar")).to_be_visible()
     page.keyboard.press("2")
@@ -71,7 +80,7 @@ def test_selection_is_trimmed_of_surrounding_white_space(page: Page, live_server
 
 def test_escape_closes_the_toolbar_without_tagging(page: Page, live_server, story, writer):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     select_text(page, "NASA said on Monday")
     expect(page.locator("#toolbar")).to_be_visible()
     page.keyboard.press("Escape")
@@ -84,7 +93,7 @@ def test_nested_spans_are_all_visible_and_each_can_be_picked(
     page: Page, live_server, story, writer
 ):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     outer = "The mission succeeded on its first try, NASA said on Monday."
     tag_with_key(page, outer, "3")
     tag_with_key(page, "succeeded on its first try", "1")
@@ -101,7 +110,7 @@ def test_evidence_is_added_with_a_stance_and_a_bad_url_shows_its_error(
     page: Page, live_server, story, writer, artifacts
 ):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     tag_with_key(page, "carried three satellites", "1")
     page.click("summary:has-text('Add evidence')")
     page.fill("#ev-url", "javascript:alert(1)")
@@ -124,7 +133,7 @@ def test_an_attribution_is_linked_to_its_claim_and_submitted(
     page: Page, live_server, story, writer
 ):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     tag_with_key(page, "the rocket “carried three satellites”", "1")
     tag_with_key(page, "According to the agency’s director", "3")
     page.select_option(
@@ -146,7 +155,7 @@ def test_a_stale_edit_shows_the_conflict_and_keeps_the_typed_note(
 ):
     annotation = AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     open_annotation(page, "NASA")
     # Meanwhile the same annotation is edited elsewhere (another tab, another device).
     editing.update_annotation(annotation=annotation, user=writer, changes={"label": "denial"})
@@ -166,10 +175,10 @@ def test_a_stale_edit_shows_the_conflict_and_keeps_the_typed_note(
 
 def test_another_annotator_cannot_edit_it(page: Page, live_server, story, writer):
     annotation = AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
-    workflow.submit(annotation=annotation, user=writer)
+    workflow.perform("submit", annotation=annotation, user=writer)
     annotator(username="colleague")
     log_in(page, live_server.url, "colleague")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     open_annotation(page, "NASA")
     expect(page.locator("#card-note")).to_have_count(0)
     expect(page.locator("#card-label")).to_have_count(0)
@@ -191,7 +200,7 @@ def test_an_expired_session_says_so_and_the_change_can_be_retried(
 ):
     AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     open_annotation(page, "NASA")
     page.context.clear_cookies()
     page.fill("#card-note", "Typed before the session ran out.")
@@ -216,7 +225,7 @@ def test_an_expired_session_says_so_and_the_change_can_be_retried(
 
 def test_an_unreachable_server_is_reported(page: Page, live_server, story, writer):
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     page.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
     select_text(page, "NASA said on Monday")
     page.keyboard.press("1")
@@ -235,7 +244,7 @@ def test_pages_send_a_content_security_policy_and_break_none_of_it(
         ),
     )
     log_in(page, live_server.url, "writer")
-    response = page.goto(article_url(live_server, story))
+    response = open_article(page, live_server, story)
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     expect(page.locator("body.js-ready")).to_have_count(1)
@@ -247,7 +256,7 @@ def test_the_article_page_is_usable_on_a_narrow_screen(
 ):
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     tag_with_key(page, "NASA said on Monday", "1")
     page.screenshot(path=artifacts / "article-page-narrow.png", full_page=True)
     expect(page.locator("#card")).to_be_visible()
@@ -263,7 +272,7 @@ def test_hostile_text_stays_inert_in_the_editor(page: Page, live_server, writer)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, article))
+    open_article(page, live_server, article)
     open_annotation(page, "Intro")
     expect(page.locator("#article-body")).to_contain_text(payload)
     expect(page.locator("#card-note")).to_have_value(payload)
@@ -276,13 +285,16 @@ def test_hostile_text_stays_inert_in_the_editor(page: Page, live_server, writer)
 def test_an_author_moves_a_span_sent_back_by_a_reviewer(page: Page, live_server, story, writer):
     start = BODY.index("first try")
     annotation = AnnotationFactory(article=story, author=writer, start=start, length=9)
-    workflow.submit(annotation=annotation, user=writer)
+    workflow.perform("submit", annotation=annotation, user=writer)
     checker = reviewer(username="checker")
-    workflow.request_changes(
-        annotation=Annotation.objects.get(pk=annotation.pk), user=checker, note="Take the sentence."
+    workflow.perform(
+        "request_changes",
+        annotation=Annotation.objects.get(pk=annotation.pk),
+        user=checker,
+        note="Take the sentence.",
     )
     log_in(page, live_server.url, "writer")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     open_annotation(page, "first try")
     expect(page.locator("#card .review-note")).to_contain_text("Take the sentence.")
     select_text(page, "The mission succeeded on its first try")
@@ -298,10 +310,10 @@ def test_an_author_moves_a_span_sent_back_by_a_reviewer(page: Page, live_server,
 
 def test_a_reviewer_goes_from_the_card_to_the_review_page(page: Page, live_server, story, writer):
     annotation = AnnotationFactory(article=story, author=writer, start=BODY.index("NASA"), length=4)
-    workflow.submit(annotation=annotation, user=writer)
+    workflow.perform("submit", annotation=annotation, user=writer)
     reviewer(username="checker")
     log_in(page, live_server.url, "checker")
-    page.goto(article_url(live_server, story))
+    open_article(page, live_server, story)
     open_annotation(page, "NASA")
     expect(page.locator("#card-note")).to_have_count(0)  # reviewers do not edit others' work
     page.get_by_role("link", name="Review in admin").click()

@@ -23,7 +23,7 @@ const filterEls = {
   who: document.getElementById("filter-who"),
 };
 
-const annotations = new Map(data.annotations.map((a) => [a.id, a]));
+const annotations = new Map(); // id -> annotation, filled from the API once the text is shown
 const state = {
   selected: null, // id of the annotation whose card is open
   overlapping: [], // ids under the last click, so nested spans can each be picked
@@ -143,7 +143,7 @@ function renderCard() {
     );
   }
   if (state.conflict === a.id) parts.push(conflictBox(a));
-  if (a.review_note && a.status !== "submitted") {
+  if (a.review_note && data.reviewedStatuses.includes(a.status)) {
     parts.push(
       h(
         "div",
@@ -379,7 +379,7 @@ function actionSection(a) {
   if (actions.includes("withdraw")) {
     buttons.push(h("button", { type: "button", class: "button-secondary", onclick: () => transition(a.id, "withdraw") }, "Withdraw"));
   }
-  if (actions.includes("approve") && data.reviewUrl) {
+  if ((actions.includes("approve") || actions.includes("reopen")) && data.reviewUrl) {
     const href = data.reviewUrl.replace("/0/", `/${a.id}/`);
     buttons.push(h("a", { href, class: "button-primary" }, "Review in admin"));
   }
@@ -547,7 +547,7 @@ async function create(label) {
     start: span.start,
     end: span.end,
     quote: span.quote,
-    status: "draft",
+    status: data.initialStatus,
     author: data.user.username,
     saving: true,
   };
@@ -668,5 +668,15 @@ function parseId(value) {
 
 for (const [value, name] of Object.entries(data.labels)) filterEls.label.append(h("option", { value }, name));
 for (const [value, name] of Object.entries(data.statuses)) filterEls.status.append(h("option", { value }, name));
-document.body.classList.add("js-ready");
-renderAll();
+// The text paints at once; the annotations follow in one request.
+async function load() {
+  renderAll();
+  await run(() => api.get(`articles/${data.article.id}/annotations/`), {
+    onDone: (rows) => {
+      for (const a of rows) annotations.set(a.id, a);
+      if (rows.length) renderAll();
+    },
+  });
+  document.body.classList.add("js-ready");
+}
+load();

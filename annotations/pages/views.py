@@ -1,4 +1,9 @@
-"""Editor pages: the article list and the article page where spans are annotated."""
+"""Editor pages: the article list and the article page where spans are annotated.
+
+The article page carries the text and the rules the editor needs; the annotations themselves
+come from the API (GET /api/v1/articles/{id}/annotations/), so the text paints first and there
+is one shape of an annotation, the API's.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from annotations import editing, permissions
-from annotations.api.filters import ArticleFilter
-from annotations.api.serializers import AnnotationSerializer
-from annotations.forms import ArticleForm
+from annotations import editing, permissions, statuses
+from annotations.choices import Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
-from annotations.models import Article, Label, LinkKind, Stance, Status
+from annotations.models import Article
+from annotations.pages.forms import ArticleForm
+
+PAGE_SIZE = 25
 
 
 @login_required
@@ -33,16 +39,19 @@ def article_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 return redirect("article-detail", pk=article.pk)
-    queryset = Article.objects.with_counts(request.user).order_by("-created_at", "-id")
-    filtered = ArticleFilter(request.GET, queryset=queryset, request=request)
-    page = Paginator(filtered.qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.get("search", "")
+    mine = request.GET.get("mine") == "true"
+    articles = Article.objects.with_counts(request.user).search(query)
+    if mine:
+        articles = articles.annotated_by(request.user)
+    page = Paginator(articles.order_by("-created_at", "-id"), PAGE_SIZE)
     return render(
         request,
         "annotations/article_list.html",
         {
-            "page": page,
-            "query": request.GET.get("search", ""),
-            "mine": request.GET.get("mine") == "true",
+            "page": page.get_page(request.GET.get("page")),
+            "query": query,
+            "mine": mine,
             "form": form,
             "can_add": permissions.can_create_article(request.user),
             "labels": Label.choices,
@@ -53,14 +62,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    articles = Article.objects.with_visible_annotations(request.user)
-    article = get_object_or_404(articles, pk=pk)
-    annotations = AnnotationSerializer(
-        article.visible_annotations, many=True, context={"request": request}
-    ).data
+    article = get_object_or_404(Article, pk=pk)
     editor = {
         "article": {"id": article.pk, "title": article.title, "body": article.body},
-        "annotations": annotations,
         "user": {
             "username": request.user.get_username(),
             "canAnnotate": permissions.can_create_annotation(request.user),
@@ -72,6 +76,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "labels": dict(Label.choices),
         "statuses": dict(Status.choices),
+        "initialStatus": Status.DRAFT,
+        "reviewedStatuses": sorted(statuses.REVIEWED),
         "stances": dict(Stance.choices),
         "linkKinds": dict(LinkKind.choices),
         "linkShapes": [[s, t, kind] for (s, t), kind in LINK_SHAPES.items()],

@@ -1,0 +1,34 @@
+"""The domain's words: labels, review statuses, evidence stances and link kinds.
+
+They sit below every other module (tables, rules, faces) so any of them can name a status or a
+label without importing the tables.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Label(models.TextChoices):
+    CLAIM = "claim", "Claim"
+    DENIAL = "denial", "Denial"
+    ATTRIBUTION = "attribution", "Attribution"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    CONTEXT = "context", "Context"
+
+
+class LinkKind(models.TextChoices):
+    ATTRIBUTES = "attributes", "Attributes"  # attribution -> the claim or denial it attributes
+    DENIES = "denies", "Denies"  # denial -> the claim it denies

@@ -1,0 +1,1 @@
+"""The editor's pages: the article list and the article page, server-rendered."""

@@ -1,0 +1,76 @@
+"""What each review status means, and which status may follow which.
+
+The one owner of these rules: permissions, the review workflow, the admin, the API, the exports
+and the editor page (which gets them from the server) all ask here. It imports no tables, so
+the rules of who may do what can sit below the models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from annotations.choices import Status
+
+# In the author's hands: they may change it, submit it or delete it.
+EDITABLE = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
+# A reviewer has decided; the decision's note is shown to the author.
+REVIEWED = frozenset({Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED})
+# Approved work is frozen for everyone, admins included: changing it means reopening it, which
+# sends it back to its author and through review again (the "reopen" transition below).
+FROZEN = frozenset({Status.APPROVED})
+# What the review queue holds, and what exports hand out unless asked for more.
+AWAITING_REVIEW = Status.SUBMITTED
+EXPORTED_BY_DEFAULT = Status.APPROVED
+
+
+def is_editable(status: str) -> bool:
+    """Whether the author may still change an annotation in this status."""
+    return status in EDITABLE
+
+
+def is_frozen(status: str) -> bool:
+    """Whether nobody may change it (only reopen it through review)."""
+    return status in FROZEN
+
+
+def label(status: str) -> str:
+    return Status(status).label
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    verb: str
+    sources: frozenset[str]
+    target: str
+    actor: Literal["author", "reviewer"]
+    note_required: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("submit", "submit", EDITABLE, Status.SUBMITTED, "author"),
+        Transition("withdraw", "withdraw", frozenset({Status.SUBMITTED}), Status.DRAFT, "author"),
+        Transition(
+            "approve", "approve", frozenset({Status.SUBMITTED}), Status.APPROVED, "reviewer"
+        ),
+        Transition(
+            "reject", "reject", frozenset({Status.SUBMITTED}), Status.REJECTED, "reviewer", True
+        ),
+        Transition(
+            "request_changes",
+            "request changes on",
+            frozenset({Status.SUBMITTED}),
+            Status.CHANGES_REQUESTED,
+            "reviewer",
+            True,
+        ),
+        Transition(
+            "reopen", "reopen", FROZEN, Status.CHANGES_REQUESTED, "reviewer", note_required=True
+        ),
+    ]
+}
+# The decisions a reviewer takes on a submitted annotation (the queue's buttons and actions).
+REVIEW_DECISIONS = ("approve", "reject", "request_changes")
