@@ -228,6 +228,7 @@ def test_an_unreachable_server_is_reported(page: Page, live_server, story, write
     open_article(page, live_server, story)
     page.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
     select_text(page, "NASA said on Monday")
+    expect(page.locator("#toolbar")).to_be_visible()
     page.keyboard.press("1")
     expect(page.locator("#notice")).to_contain_text("Cannot reach the server")
     expect(page.locator("mark.hl")).to_have_count(0)  # not shown as saved
