@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -13,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from annotations import anchoring, linking
 from annotations.choices import Label, LinkKind, Stance, Status
+from annotations.inputs import normalise_url
 from annotations.querysets import AnnotationQuerySet, ArticleQuerySet
 
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
@@ -20,11 +22,38 @@ http_url_validator = URLValidator(schemes=["http", "https"])
 _HTTP_URL = Q(url__istartswith="http://") | Q(url__istartswith="https://")
 
 
+class WebURLFormField(forms.URLField):
+    """A form's URL, normalised (inputs.normalise_url) before it is validated."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(normalise_url(value) if value else value)
+
+
+class WebURLField(models.URLField):
+    """An http(s) URL, stored as a valid URI whichever path stores it (API, admin, imports)."""
+
+    default_validators = [http_url_validator]
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if value:
+            value = normalise_url(value)
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": WebURLFormField, **kwargs})
+
+
 class Article(models.Model):
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=200, blank=True)
     byline = models.CharField(max_length=300, blank=True)
-    source_url = models.URLField(max_length=2000, blank=True, validators=[http_url_validator])
+    source_url = WebURLField(max_length=2000, blank=True)
     published_on = models.DateField(null=True, blank=True)
     body = models.TextField(help_text="Canonical plain text; annotation offsets count into it.")
     body_hash = models.CharField(max_length=64, editable=False)
@@ -174,7 +203,7 @@ class Annotation(models.Model):
 
 
 class Evidence(models.Model):
-    url = models.URLField(max_length=2000, validators=[http_url_validator])
+    url = WebURLField(max_length=2000)
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=200, blank=True)
     excerpt = models.TextField(blank=True, max_length=10_000)

@@ -37,9 +37,20 @@ def is_reviewer(user: User) -> bool:
     return bool(user.is_authenticated and user.has_perm("annotations.review_annotation"))
 
 
+def can_read(user: User) -> bool:
+    """Reading needs a role (annotator, reviewer, exporter) or staff: an account alone is not
+    enough, or anyone given a log-in would read every review note."""
+    return bool(
+        user.is_authenticated and (user.is_staff or user.has_perm("annotations.view_annotation"))
+    )
+
+
+NO_ROLE = "You have no role in this workbench yet: ask an administrator to give you one."
+
+
 def annotation_visibility(user: User, prefix: str = "") -> Q:
     """Return the filter for annotations the user may see; drafts are private to their author."""
-    if not user.is_authenticated:
+    if not can_read(user):
         return Q(**{f"{prefix}pk__in": []})
     if is_admin(user):
         return Q()

@@ -31,17 +31,20 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "annotator", "other", "reviewer", "exporter", "admin"]
+# "norole": logged in, but in no group and not staff: reads nothing until given a role.
+ROLES = ["anonymous", "annotator", "other", "reviewer", "exporter", "admin", "norole"]
 
 
-def expect(*codes: int) -> dict[str, int]:
-    return dict(zip(ROLES, codes, strict=True))
+def expect(*codes: int, norole: int | None = None) -> dict[str, int]:
+    """Codes per role in ROLES order; one with no role answers as an annotator unless told."""
+    codes_by_role = dict(zip(ROLES[:-1], codes, strict=True))
+    return codes_by_role | {"norole": codes_by_role["annotator"] if norole is None else norole}
 
 
 EVERYONE_OK = expect(200, 200, 200, 200, 200, 200)
-LOGGED_IN = expect(302, 200, 200, 200, 200, 200)  # pages: anonymous goes to the log-in page
-API = expect(401, 200, 200, 200, 200, 200)
-API_GET_NOT_ALLOWED = expect(401, 405, 405, 405, 405, 405)  # POST- or DELETE-only routes
+LOGGED_IN = expect(302, 200, 200, 200, 200, 200, norole=403)  # anonymous: to the log-in page
+API = expect(401, 200, 200, 200, 200, 200, norole=403)
+API_GET_NOT_ALLOWED = expect(401, 405, 405, 405, 405, 405, norole=403)  # POST/DELETE-only
 STAFF_ONLY = expect(302, 302, 302, 200, 302, 200)  # admin: non-staff go to the admin log-in
 NOT_ALLOWED = expect(405, 405, 405, 405, 405, 405)
 
@@ -59,7 +62,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-article-annotations": API,
     "api-annotation-list": API,
     # The annotator's draft: private to its author (and admins).
-    "api-annotation-detail": expect(401, 200, 404, 404, 404, 200),
+    "api-annotation-detail": expect(401, 200, 404, 404, 404, 200, norole=403),
     "api-annotation-add-link": API_GET_NOT_ALLOWED,
     "api-annotation-approve": API_GET_NOT_ALLOWED,
     "api-annotation-attach-evidence": API_GET_NOT_ALLOWED,
@@ -168,6 +171,7 @@ def world():
         "reviewer": reviewer(username="reviewer"),
         "exporter": exporter(username="exporter"),
         "admin": UserFactory(username="admin", is_staff=True, is_superuser=True),
+        "norole": UserFactory(username="norole"),
     }
     article = ArticleFactory()
     draft = AnnotationFactory(article=article, author=users["annotator"])

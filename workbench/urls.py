@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from workbench.errors import not_found
+from workbench.errors import bad_request_or_too_large, not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("annotations.pages.urls")),
 ]
 
+handler400 = bad_request_or_too_large
 handler404 = not_found

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
@@ -14,9 +13,6 @@ from annotations import editing, permissions, statuses
 from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent
 from annotations.querysets import row_count
 from annotations.shape import ANNOTATION_FIELDS
-
-# URLs typed without a scheme are taken as https (Django 6's default, opted into now).
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -79,7 +75,6 @@ class ArticleAnnotationInline(ReadOnlyInline):
 
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
-    formfield_overrides = URL_FIELDS
     list_display = ["title", "publisher", "published_on", "annotation_count", "created_at"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher"]
@@ -215,7 +210,6 @@ class EvidenceUseInline(ReadOnlyInline):
 
 @admin.register(Evidence)
 class EvidenceAdmin(SimpleHistoryAdmin):
-    formfield_overrides = URL_FIELDS
     list_display = ["title", "url", "publisher", "annotation_count", "created_at"]
     search_fields = ["title", "url", "publisher"]
     readonly_fields = ["added_by", "created_at"]

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from annotations import anchoring, permissions, statuses, workflow
+from annotations import anchoring, inputs, permissions, statuses, workflow
 from annotations.concurrency import VersionConflict
 from annotations.models import Annotation, Article, ReviewQueue
 
@@ -200,6 +200,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if not inputs.is_id(object_id):
+            raise Http404("No annotation has that id.")
         queryset = (
             Annotation.objects.visible_to(request.user).with_related().select_related("article")
         )

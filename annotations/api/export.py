@@ -20,6 +20,7 @@ from annotations import permissions, statuses
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
 from annotations.export import pages
 from annotations.export.formats import FORMATS, Format
+from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
 
 
@@ -54,9 +55,10 @@ def _int(params, name: str, default: int | None, low: int, high: int) -> int | N
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationError({name: f"A whole number from {low} to {high}."})
-    return int(raw)
+    try:
+        return whole_number(raw, name=name, low=low, high=high)
+    except InputError as exc:
+        raise ValidationError({name: exc.message}) from exc
 
 
 class AnnotationExportView(APIView):
@@ -107,10 +109,10 @@ class AnnotationExportView(APIView):
             assert fmt.page is not None
             document = fmt.page(
                 queryset,
-                after=_int(params, "after", 0, 0, 2**63 - 1),
+                after=_int(params, "after", 0, 0, MAX_ID),
                 size=_int(params, "page_size", pages.PAGE_SIZE, 1, pages.MAX_PAGE_SIZE),
-                start=_int(params, "start", None, 0, 2**63 - 1),
-                total=_int(params, "total", None, 0, 2**63 - 1),
+                start=_int(params, "start", None, 0, MAX_ID),
+                total=_int(params, "total", None, 0, MAX_ID),
                 **arguments,
             )
         return Response(document, content_type=fmt.content_type)

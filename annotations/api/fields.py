@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from annotations.inputs import normalise_url
 from annotations.models import http_url_validator
 
 MAX_OFFSET = 2_147_483_647  # PostgreSQL integer
@@ -66,4 +67,4 @@ class HttpUrlField(serializers.URLField):
             value.encode("utf-8")
         except UnicodeEncodeError:
             self.fail("invalid")
-        return value
+        return normalise_url(value)  # before the validators: spaces and quotes get encoded

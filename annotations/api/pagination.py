@@ -3,6 +3,8 @@ from __future__ import annotations
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as DRFPageNumberPagination
 
+from annotations.inputs import InputError, whole_number
+
 
 class PageNumberPagination(DRFPageNumberPagination):
     """Numbered pages; a malformed page number is a 400 naming it, one past the end a 404."""
@@ -12,8 +14,14 @@ class PageNumberPagination(DRFPageNumberPagination):
     max_page_size = 500
 
     def paginate_queryset(self, queryset, request, view=None):
-        number = request.query_params.get(self.page_query_param)
-        valid = number is None or number in self.last_page_strings
-        if not valid and (not number.isdigit() or int(number) < 1):
-            raise ValidationError({self.page_query_param: "A page number is 1 or more."})
+        params = request.query_params
+        try:
+            number = params.get(self.page_query_param)
+            if number is not None and number not in self.last_page_strings:
+                whole_number(number, name=self.page_query_param, low=1)
+            size = params.get(self.page_size_query_param)
+            if size is not None:
+                whole_number(size, name=self.page_size_query_param, low=1)
+        except InputError as exc:
+            raise ValidationError({exc.name: exc.message}) from exc
         return super().paginate_queryset(queryset, request, view)

@@ -13,7 +13,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import editing, permissions, workflow
+from annotations import editing, inputs, permissions, workflow
 from annotations.api import serializers as s
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
@@ -30,12 +30,22 @@ IF_MATCH = OpenApiParameter(
 
 
 def parse_if_match(header: str) -> int | None:
-    """Return the version an If-Match header names; None for "*"; -1 if it names none we issue."""
+    """Return the version an If-Match header names (None for "*"), or refuse it with 412.
+
+    An ETag we never issued cannot match, so the precondition fails, whatever it holds.
+    """
     value = header.strip()
     if value == "*":
         return None
-    value = value.removeprefix("W/").strip('"')
-    return int(value) if value.isdigit() else -1
+    version = value.removeprefix("W/").strip('"')
+    if not inputs.is_id(version):
+        shown = value if len(value) <= 20 else value[:19] + "…"
+        raise PreconditionFailed(
+            f"If-Match {shown} names no version of this annotation: send the ETag you read, "
+            'such as "3". Nothing was changed.',
+            code="stale_version",
+        )
+    return int(version)
 
 
 @extend_schema_view(
@@ -157,7 +167,8 @@ class AnnotationViewSet(
         try:
             return operation(expected_version=expected, **kwargs)
         except VersionConflict as exc:
-            raise failure(str(exc), code="stale_version") from exc
+            message = str(exc) if header is None else f"If-Match does not match: {exc}"
+            raise failure(message, code="stale_version") from exc
 
     def _input(self, serializer_class) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())

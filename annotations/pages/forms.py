@@ -8,8 +8,6 @@ from annotations.models import Article
 class ArticleForm(forms.ModelForm):
     """Add an article by pasting its text; it is normalised like every stored body."""
 
-    source_url = forms.URLField(label="URL", required=False, max_length=2000, assume_scheme="https")
-
     class Meta:
         model = Article
         fields = ["title", "publisher", "byline", "source_url", "published_on", "body"]

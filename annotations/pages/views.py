@@ -7,6 +7,8 @@ is one shape of an annotation, the API's.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -24,7 +26,20 @@ from annotations.pages.forms import ArticleForm
 PAGE_SIZE = 25
 
 
-@login_required
+def role_required(view):
+    """Log-in first (a redirect), then a role (403 saying whom to ask)."""
+
+    @login_required
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not permissions.can_read(request.user):
+            raise PermissionDenied(permissions.NO_ROLE)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@role_required
 @require_http_methods(["GET", "POST"])
 def article_list(request: HttpRequest) -> HttpResponse:
     form = ArticleForm()
@@ -60,7 +75,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
     editor = {
