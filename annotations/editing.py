@@ -13,10 +13,16 @@ from django.db import IntegrityError, transaction
 
 from annotations import anchoring, concurrency, linking, permissions
 from annotations.choices import Label, Stance
+from annotations.inputs import normalise_url
 from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+
+class AlreadyAttached(Exception):
+    """The evidence is on the annotation already, with another stance or note."""
+
 
 EDITABLE_FIELDS = frozenset({"label", "note", "start", "end", "quote"})
 
@@ -85,6 +91,7 @@ def label_change_problem(annotation: Annotation, label: str) -> str | None:
     return f"The label cannot change. {problem}" if problem else None
 
 
+@concurrency.retrying
 def create_annotation(
     *,
     article: Article,
@@ -116,10 +123,12 @@ def create_annotation(
         note=note,
     )
     annotation._history_user = author
-    annotation.save()
+    with transaction.atomic():  # the row and its history row commit together, or neither
+        annotation.save()
     return annotation
 
 
+@concurrency.retrying
 def update_annotation(
     *,
     annotation: Annotation,
@@ -152,10 +161,17 @@ def update_annotation(
             locked.prefix, locked.suffix = span.prefix, span.suffix
         locked.version += 1
         locked._history_user = user
-        locked.save()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError as exc:  # the database's own guard on link shapes
+            raise ValidationError(
+                {"label": "The label cannot change: its links forbid it."}
+            ) from exc
     return locked
 
 
+@concurrency.retrying
 def delete_annotation(
     *, annotation: Annotation, user: AbstractBaseUser, expected_version: int | None = None
 ) -> None:
@@ -179,6 +195,7 @@ def _touch(annotation: Annotation, user: AbstractBaseUser) -> None:
     annotation.save(update_fields=["version", "updated_at"])
 
 
+@concurrency.retrying
 def add_link(
     *,
     source: Annotation,
@@ -186,22 +203,29 @@ def add_link(
     user: AbstractBaseUser,
     expected_version: int | None = None,
 ) -> AnnotationLink:
+    """Link source to target; both rows are locked, so the labels checked are the labels stored."""
     with transaction.atomic():
-        locked = concurrency.lock(source, expected_version)
+        if target.pk == source.pk:
+            raise ValidationError({"target": "An annotation cannot link to itself."})
+        try:
+            locked, locked_target = concurrency.lock_pair(source, target.pk, expected_version)
+        except Annotation.DoesNotExist as exc:
+            raise ValidationError({"target": str(exc)}) from exc
         _check_editable(user, locked)
         try:
-            kind = linking.link_kind(locked, target)
+            kind = linking.link_kind(locked, locked_target)
         except ValueError as exc:
             raise ValidationError({"target": str(exc)}) from exc
-        if AnnotationLink.objects.filter(source=locked, target=target).exists():
+        if AnnotationLink.objects.filter(source=locked, target=locked_target).exists():
             raise ValidationError({"target": "These annotations are already linked."})
         link = AnnotationLink.objects.create(
-            source=locked, target=target, kind=kind, created_by=user
+            source=locked, target=locked_target, kind=kind, created_by=user
         )
         _touch(locked, user)
     return link
 
 
+@concurrency.retrying
 def remove_link(
     *,
     source: Annotation,
@@ -225,7 +249,8 @@ def add_evidence(*, user: AbstractBaseUser, **fields: Any) -> Evidence:
         raise PermissionDenied("You do not have permission to add evidence.")
     evidence = Evidence(added_by=user, **fields)
     evidence.full_clean()
-    evidence.save()
+    with transaction.atomic():  # the row and its history row commit together, or neither
+        evidence.save()
     return evidence
 
 
@@ -235,10 +260,24 @@ def find_or_add_evidence(*, user: AbstractBaseUser, url: str = "", **fields: Any
         raise ValidationError(
             {"url": "Give the id of stored evidence, or the url and title of a new source."}
         )
-    existing = Evidence.objects.filter(url=url).order_by("created_at", "id").first()
-    return existing or add_evidence(user=user, url=url, **fields)
+    url = normalise_url(url)
+    existing = Evidence.objects.filter(url=url).first()
+    if existing is not None:
+        return existing
+    try:
+        return add_evidence(user=user, url=url, **fields)
+    except ValidationError:
+        # full_clean() found the URL taken: someone stored the same source a moment ago.
+        stored = Evidence.objects.filter(url=url).first()
+        if stored is None:
+            raise
+        return stored
+    except IntegrityError:
+        # The unique constraint caught a concurrent insert that full_clean() could not see.
+        return Evidence.objects.get(url=url)
 
 
+@concurrency.retrying
 def attach_evidence(
     *,
     annotation: Annotation,
@@ -248,21 +287,28 @@ def attach_evidence(
     note: str = "",
     expected_version: int | None = None,
 ) -> EvidenceLink:
+    """Attach evidence; attaching the same source with the same stance again changes nothing
+    (a retried request gets the first one's answer), with another stance it is a conflict."""
     _check_choice("stance", stance, Stance)
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
-        try:
-            with transaction.atomic():
-                link = EvidenceLink.objects.create(
-                    annotation=locked, evidence=evidence, stance=stance, note=note, added_by=user
-                )
-        except IntegrityError as exc:
-            raise ValidationError({"evidence": "This evidence is already attached."}) from exc
+        attached = EvidenceLink.objects.filter(annotation=locked, evidence=evidence).first()
+        if attached is not None:
+            if attached.stance == stance and attached.note == note:
+                return attached
+            raise AlreadyAttached(
+                f"This evidence is already attached as {attached.get_stance_display().lower()}; "
+                "detach it first to change its stance or note."
+            )
+        link = EvidenceLink.objects.create(
+            annotation=locked, evidence=evidence, stance=stance, note=note, added_by=user
+        )
         _touch(locked, user)
     return link
 
 
+@concurrency.retrying
 def detach_evidence(
     *,
     annotation: Annotation,

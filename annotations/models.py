@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -154,6 +157,8 @@ class Annotation(models.Model):
             ("export_annotation", "Can export annotations through the export API"),
         ]
         constraints = [
+            # The target of the links' composite foreign keys (see AnnotationLink).
+            models.UniqueConstraint(fields=["id", "label"], name="annotation_id_label"),
             models.CheckConstraint(condition=Q(start__gte=0), name="annotation_start_not_negative"),
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")), name="annotation_end_after_start"
@@ -222,8 +227,11 @@ class Evidence(models.Model):
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=_HTTP_URL, name="evidence_url_http")]
-        indexes = [models.Index(fields=["url"], name="evidence_url_idx")]
+        constraints = [
+            models.CheckConstraint(condition=_HTTP_URL, name="evidence_url_http"),
+            # One row per source: URLs are normalised on save, so one source has one spelling.
+            models.UniqueConstraint(fields=["url"], name="evidence_url_once"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.url
@@ -256,10 +264,29 @@ class EvidenceLink(models.Model):
         return f"{self.get_stance_display()}: {self.evidence}"
 
 
+def _link_shapes() -> Q:
+    """The links linking.LINK_SHAPES allows, as a condition on a link's denormalised labels."""
+    shapes = [
+        Q(source_label=source_label, target_label=target_label, kind=kind)
+        for (source_label, target_label), kind in linking.LINK_SHAPES.items()
+    ]
+    return reduce(operator.or_, shapes)
+
+
 class AnnotationLink(models.Model):
+    """One span pointing at another, with both spans' labels copied in.
+
+    The copies let the database itself refuse a forbidden shape: a check constraint allows only
+    linking.LINK_SHAPES, and on PostgreSQL composite foreign keys (id, label) -> annotation,
+    ON UPDATE CASCADE, carry a label change into the link, where the check refuses it. No code
+    path, however written, can store an attribution linked to an attribution.
+    """
+
     source = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="outgoing_links")
     target = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="incoming_links")
     kind = models.CharField(max_length=12, choices=LinkKind.choices)
+    source_label = models.CharField(max_length=20, choices=Label.choices, editable=False)
+    target_label = models.CharField(max_length=20, choices=Label.choices, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -275,11 +302,16 @@ class AnnotationLink(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=LinkKind.values), name="annotation_link_kind_valid"
             ),
+            models.CheckConstraint(condition=_link_shapes(), name="annotation_link_shape_allowed"),
         ]
         indexes = [models.Index(fields=["target"], name="annotation_link_target_idx")]
 
     def __str__(self) -> str:
         return f"#{self.source_id} {self.get_kind_display().lower()} #{self.target_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.source_label, self.target_label = self.source.label, self.target.label
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -337,3 +369,31 @@ class ReviewQueue(Annotation):
         proxy = True
         verbose_name = "annotation awaiting review"
         verbose_name_plural = "review queue"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a POST sent with an Idempotency-Key, kept 24 hours for its retries.
+
+    Written in the same transaction as the write it answers for: either both are stored or
+    neither, so a client that lost the answer can safely send the request again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.TextField(blank=True)
+    etag = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+        indexes = [
+            # Expired records are purged by age.
+            models.Index(fields=["created_at"], name="idempotency_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code or 'in progress'})"

@@ -78,6 +78,7 @@ def available(annotation: Annotation, user: AbstractBaseUser) -> list[str]:
     return allowed
 
 
+@concurrency.retrying
 def perform(
     name: str,
     *,

@@ -6,9 +6,13 @@ the API's own exception handler covers errors inside its views with the same sha
 
 from __future__ import annotations
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import bad_request, page_not_found
+from django.template import loader
+from django.views.defaults import bad_request, page_not_found, server_error
 
 from annotations.api.errors import too_large_message
 
@@ -36,3 +40,33 @@ def bad_request_or_too_large(request: HttpRequest, exception: Exception) -> Http
             {"detail": str(exception) or "Bad request.", "code": "bad_request"}, status=400
         )
     return bad_request(request, exception)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Whether a request failed because the database could not be reached or went away."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: JSON under /api/, a "temporarily unavailable" page elsewhere."""
+    detail = "The database is temporarily unavailable; nothing was saved. Retry in a moment."
+    if _is_api(request):
+        response = JsonResponse({"detail": detail, "code": "unavailable"}, status=503)
+    else:
+        page = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error_or_unavailable(request: HttpRequest) -> HttpResponse:
+    """500, or 503 when the database is away; JSON under /api/ either way."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return unavailable(request)
+    if _is_api(request):
+        detail = "The server had a problem and nothing was saved. Retry in a moment."
+        return JsonResponse({"detail": detail, "code": "server_error"}, status=500)
+    return server_error(request)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from workbench import errors
+
+logger = logging.getLogger(__name__)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -44,3 +49,23 @@ class RejectInvalidUtf8:
                     )
                 return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DatabaseUnavailable:
+    """Answer 503 with Retry-After, not 500, when a view fails because the database is away.
+
+    Views (the API's included) are where the database is first touched, through the lazily
+    loaded user; errors raised elsewhere reach workbench.errors.server_error_or_unavailable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if errors.is_database_unavailable(exception):
+            logger.warning("database unavailable for %s: %s", request.path, exception)
+            return errors.unavailable(request)
+        return None

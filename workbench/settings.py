@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "workbench.middleware.RejectInvalidUtf8",
+    "workbench.middleware.DatabaseUnavailable",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,11 +105,18 @@ def _database() -> dict:
         # JIT compiling costs ~300 ms before the first row of a large export and never pays
         # back on this workload's short queries.
         options.setdefault("options", "-c jit=off")
+        # A new connection gives up quickly when the server is away, so a request can answer
+        # 503 within seconds instead of hanging.
+        options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 2))
         # Django's native psycopg 3 pool; persistent connections (CONN_MAX_AGE) must stay off.
+        # CONN_HEALTH_CHECKS makes the pool ping each connection as it hands it out
+        # (psycopg_pool's check_connection), so after a server restart no request meets a
+        # dead pooled connection.
+        config["CONN_HEALTH_CHECKS"] = True
         options["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
-            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            "timeout": env_int("DB_POOL_TIMEOUT", 3),
         }
     return config
 

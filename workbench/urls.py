@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from workbench.errors import bad_request_or_too_large, not_found
+from workbench.errors import bad_request_or_too_large, not_found, server_error_or_unavailable
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -22,3 +22,4 @@ urlpatterns = [
 
 handler400 = bad_request_or_too_large
 handler404 = not_found
+handler500 = server_error_or_unavailable

@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from annotations import anchoring, inputs, permissions, statuses, workflow
-from annotations.concurrency import VersionConflict
+from annotations.concurrency import Busy, VersionConflict
 from annotations.models import Annotation, Article, ReviewQueue
 
 # The decisions taken on this page: on a submitted annotation, and reopening an approved one.
@@ -240,6 +240,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         except workflow.WorkflowError as exc:
             form.add_error("note" if exc.code == "note_required" else None, exc.message)
             return None
+        except Busy as exc:
+            form.add_error(None, f"{exc} Nothing was applied.")
+            return None
         status = decided.get_status_display().lower()
         quote = Truncator(decided.quote).chars(60)
         self.message_user(request, f"“{quote}” is now {status}.", messages.SUCCESS)
@@ -324,7 +327,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         for annotation in queryset:
             try:
                 workflow.perform(decision, annotation=annotation, user=request.user, note=note)
-            except (workflow.WorkflowError, VersionConflict) as exc:
+            except (workflow.WorkflowError, VersionConflict, Busy) as exc:
                 skipped.append(f"#{annotation.pk} “{Truncator(annotation.quote).chars(40)}”: {exc}")
             else:
                 done += 1

@@ -15,6 +15,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from annotations.concurrency import Busy
+from annotations.editing import AlreadyAttached
 from annotations.workflow import WorkflowError
 
 
@@ -40,7 +42,17 @@ def too_large_message() -> str:
     return f"The request body is larger than the limit of {limit} bytes (REQUEST_MAX_BYTES)."
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = "The service is busy; retry shortly."
+
+
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, Busy):
+        return ServiceUnavailable(str(exc), code="busy")
+    if isinstance(exc, AlreadyAttached):
+        return Conflict(str(exc), code="already_attached")
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge(too_large_message())
     if isinstance(exc, Http404):
@@ -92,4 +104,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             "detail": str(detail),
             "code": getattr(detail, "code", exc.default_code),
         }
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(Busy.retry_after)
     return response

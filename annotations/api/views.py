@@ -17,6 +17,7 @@ from annotations import editing, inputs, permissions, workflow
 from annotations.api import serializers as s
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
+from annotations.api.idempotency import idempotent
 from annotations.concurrency import VersionConflict
 from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 
@@ -98,6 +99,7 @@ class ArticleViewSet(
             s.AnnotationSerializer(rows, many=True, context=self.get_serializer_context()).data
         )
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_create_article(request.user):
             raise PermissionDenied("You do not have permission to add articles.")
@@ -183,6 +185,7 @@ class AnnotationViewSet(
         response["ETag"] = f'"{annotation.version}"'
         return response
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._input(s.AnnotationCreateSerializer)
         annotation = editing.create_annotation(author=request.user, **data)
@@ -242,6 +245,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def submit(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("submit")
 
@@ -252,6 +256,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("withdraw")
 
@@ -262,6 +267,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("approve")
 
@@ -272,6 +278,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def reject(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("reject")
 
@@ -282,6 +289,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"], url_path="request-changes")
+    @idempotent
     def request_changes(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("request_changes")
 
@@ -294,6 +302,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("reopen")
 
@@ -306,6 +315,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"], url_path="evidence")
+    @idempotent
     def attach_evidence(self, request: Request, pk: str | None = None) -> Response:
         annotation = self.get_object()
         data = self._input(s.AttachEvidenceSerializer)
@@ -352,6 +362,7 @@ class AnnotationViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"], url_path="links")
+    @idempotent
     def add_link(self, request: Request, pk: str | None = None) -> Response:
         annotation = self.get_object()
         data = self._input(s.AddLinkSerializer)
@@ -398,6 +409,7 @@ class EvidenceViewSet(
     filterset_class = EvidenceFilter
     queryset = Evidence.objects.select_related("added_by").order_by("-created_at", "-id")
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.EvidenceCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
