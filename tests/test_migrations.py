@@ -1,0 +1,83 @@
+"""Upgrades lose nothing: data written by the previous release survives its migrations."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+PREVIOUS_RELEASE = ("annotations", "0006_list_indexes")
+
+
+def migrate_to(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+def latest():
+    executor = MigrationExecutor(connection)
+    return executor.loader.graph.leaf_nodes()
+
+
+def test_links_and_evidence_written_before_the_constraints_survive_the_upgrade():
+    old = migrate_to([PREVIOUS_RELEASE])
+    User = old.get_model("auth", "User")
+    Article = old.get_model("annotations", "Article")
+    Annotation = old.get_model("annotations", "Annotation")
+    AnnotationLink = old.get_model("annotations", "AnnotationLink")
+    Evidence = old.get_model("annotations", "Evidence")
+    EvidenceLink = old.get_model("annotations", "EvidenceLink")
+
+    author = User.objects.create(username="author")
+    body = "McCaul stated the bridge opened. Officials denied it."
+    article = Article.objects.create(title="Bridge", body=body, body_hash="x")
+
+    def span(label, text):
+        start = body.index(text)
+        return Annotation.objects.create(
+            article=article,
+            author=author,
+            label=label,
+            start=start,
+            end=start + len(text),
+            quote=text,
+        )
+
+    said = span("attribution", "McCaul stated")
+    claim = span("claim", "the bridge opened")
+    denial = span("denial", "Officials denied it")
+    stray = span("attribution", "McCaul")
+    AnnotationLink.objects.create(source=said, target=claim, kind="attributes")
+    AnnotationLink.objects.create(source=denial, target=claim, kind="denies")
+    AnnotationLink.objects.create(source=said, target=stray, kind="attributes")  # the race's
+    first = Evidence.objects.create(url="https://Example.org:443/a b", title="Report")
+    second = Evidence.objects.create(url="https://example.org/a%20b", title="Report again")
+    other = Evidence.objects.create(url="https://example.org/other", title="Other")
+    EvidenceLink.objects.create(annotation=claim, evidence=first, stance="refutes")
+    EvidenceLink.objects.create(annotation=claim, evidence=second, stance="supports")
+    EvidenceLink.objects.create(annotation=denial, evidence=second, stance="supports")
+    EvidenceLink.objects.create(annotation=denial, evidence=other, stance="context")
+
+    new = migrate_to(latest())
+    Link = new.get_model("annotations", "AnnotationLink")
+    links = set(Link.objects.values_list("source_id", "target_id", "source_label", "target_label"))
+    assert links == {
+        (said.pk, claim.pk, "attribution", "claim"),
+        (denial.pk, claim.pk, "denial", "claim"),
+    }
+    NewEvidence = new.get_model("annotations", "Evidence")
+    assert sorted(NewEvidence.objects.values_list("url", flat=True)) == [
+        "https://example.org/a%20b",
+        "https://example.org/other",
+    ]
+    kept = NewEvidence.objects.get(url="https://example.org/a%20b")
+    assert kept.pk == first.pk  # the oldest row stays
+    uses = new.get_model("annotations", "EvidenceLink").objects
+    assert set(uses.values_list("annotation_id", "evidence_id", "stance")) == {
+        (claim.pk, first.pk, "refutes"),  # the claim's second link to the same source is dropped
+        (denial.pk, first.pk, "supports"),  # moved over to the kept row
+        (denial.pk, other.pk, "context"),
+    }
+    assert new.get_model("annotations", "Annotation").objects.count() == 4
