@@ -99,25 +99,21 @@ def _database() -> dict:
     if not url:
         VAR_DIR.mkdir(exist_ok=True)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "workbench.sqlite3"}
-    config = dj_database_url.parse(url, conn_max_age=0)
+    # Persistent connections, one per serving thread, pinged at the start of every request
+    # that reuses one (CONN_HEALTH_CHECKS): after a server restart the first request gets a
+    # fresh connection at once. (psycopg_pool was tried: after an outage its reconnect backoff
+    # doubles, so requests kept failing for seconds after the server was back.)
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 300), conn_health_checks=True
+    )
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         # JIT compiling costs ~300 ms before the first row of a large export and never pays
         # back on this workload's short queries.
         options.setdefault("options", "-c jit=off")
-        # A new connection gives up quickly when the server is away, so a request can answer
+        # A new connection gives up quickly when the server is away, so a request answers
         # 503 within seconds instead of hanging.
         options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 2))
-        # Django's native psycopg 3 pool; persistent connections (CONN_MAX_AGE) must stay off.
-        # CONN_HEALTH_CHECKS makes the pool ping each connection as it hands it out
-        # (psycopg_pool's check_connection), so after a server restart no request meets a
-        # dead pooled connection.
-        config["CONN_HEALTH_CHECKS"] = True
-        options["pool"] = {
-            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
-            "max_size": env_int("DB_POOL_MAX_SIZE", 20),
-            "timeout": env_int("DB_POOL_TIMEOUT", 3),
-        }
     return config
 
 
