@@ -2,13 +2,16 @@
 
 Each line is one record: {"type": ..., ...}. Records name users by username and each other by
 keys local to the file (their order in it), so a file loads into any database. The first line
-says the format's version.
+says the format's version; the last ("end") counts the records of each kind and carries the
+SHA-256 of every line before it, so a file cut short or altered is refused, not half-loaded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,7 +31,8 @@ from annotations.models import (
     ReviewEvent,
 )
 
-FORMAT = "fact-check-workbench/1"
+FORMAT = "fact-check-workbench/2"
+LEGACY_FORMAT = "fact-check-workbench/1"  # no closing record: loaded only when asked to
 CHUNK = 2000
 
 
@@ -138,12 +142,22 @@ def _records() -> Iterator[dict[str, Any]]:
         }
 
 
+def _line(item: dict[str, Any]) -> str:
+    return json.dumps(item, ensure_ascii=False) + "\n"
+
+
 def export_all(out: TextIO) -> int:
-    """Write every record as one JSON line; return how many."""
-    count = 0
-    for count, item in enumerate(_records(), start=1):  # noqa: B007
-        out.write(json.dumps(item, ensure_ascii=False) + "\n")
-    return count
+    """Write every record as one JSON line, then the closing record; return how many lines."""
+    digest = hashlib.sha256()
+    counts: Counter[str] = Counter()
+    for item in _records():
+        line = _line(item)
+        out.write(line)
+        digest.update(line.encode("utf-8"))
+        counts[item["type"]] += 1
+    del counts["format"]
+    out.write(_line({"type": "end", "counts": dict(counts), "sha256": digest.hexdigest()}))
+    return counts.total() + 2
 
 
 ORDER = [
@@ -155,56 +169,103 @@ ORDER = [
     "evidence_link",
     "link",
     "review_event",
+    "end",
 ]
 
 
-def import_all(path: Path) -> dict[str, int]:
+def import_all(path: Path, *, unverified: bool = False) -> dict[str, int]:
     """Load a file written by export_all into a database that holds no articles or users' work.
 
-    One transaction: a bad line names itself and leaves the database as it was.
+    One transaction: a bad line names itself and leaves the database as it was. The file must
+    end with its closing record, whose counts and checksum must agree with what came before;
+    only a file of the previous format (which had none) may be loaded without, if `unverified`.
     """
     if Article.objects.exists() or Annotation.objects.exists() or Evidence.objects.exists():
         raise TransferError(
             "the database already holds articles or evidence: import into an empty one"
         )
-    loader = _Loader()
-    with transaction.atomic(), path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
+    loader = _Loader(unverified=unverified)
+    digest = hashlib.sha256()
+    number = 0
+    with transaction.atomic(), path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TransferError(
+                    f"{path}:{number}: not valid UTF-8 (byte {exc.start + 1} of the line)"
+                ) from exc
             if not line.strip():
                 continue
             try:
-                loader.add(json.loads(line))
+                loader.add(json.loads(line), checksum=digest.hexdigest())
             except TransferError as exc:
                 raise TransferError(f"{path}:{number}: {exc}") from exc
             except ValidationError as exc:
                 raise TransferError(f"{path}:{number}: {'; '.join(exc.messages)}") from exc
             except (ValueError, KeyError, TypeError) as exc:
                 raise TransferError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
-        loader.finish()
+            digest.update(raw)
+        try:
+            loader.finish()
+        except TransferError as exc:
+            raise TransferError(f"{path}:{number}: {exc}") from exc
     return loader.counts
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, *, unverified: bool) -> None:
+        self.unverified = unverified
+        self.format: str | None = None
+        self.ended = False
         self.users: dict[str, Any] = {}
         self.keys: dict[str, dict[int, int]] = {"article": {}, "evidence": {}, "annotation": {}}
         self.counts: dict[str, int] = {}
         self.stage = 0
         self.updated: list[tuple[type, int, str]] = []
 
-    def add(self, item: dict[str, Any]) -> None:
-        kind = item.get("type")
+    def add(self, item: dict[str, Any], *, checksum: str) -> None:
+        """Load one record; `checksum` is the SHA-256 of every line before it."""
+        kind = item.get("type") if isinstance(item, dict) else None
+        if self.ended:
+            raise TransferError("a record after the closing record")
         if kind not in ORDER:
             raise TransferError(f"unknown record type {kind!r}")
+        if self.format is None and kind != "format":
+            raise TransferError("the file does not start with its format record")
         if ORDER.index(kind) < self.stage:
             raise TransferError(f"a {kind} record after the {ORDER[self.stage]} records")
         self.stage = ORDER.index(kind)
-        if kind == "format" and item.get("format") != FORMAT:
-            raise TransferError(f"format {item.get('format')!r} is not {FORMAT!r}")
-        handler = getattr(self, f"_{kind}", None)
-        if handler:
-            handler(item)
+        if kind == "format":
+            self._format(item)
+        elif kind == "end":
+            self._end(item, checksum)
+            return
+        else:
+            getattr(self, f"_{kind}")(item)
         self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def _format(self, item: dict[str, Any]) -> None:
+        given = item.get("format")
+        if given == LEGACY_FORMAT and not self.unverified:
+            raise TransferError(
+                f"format {given!r} has no closing record to check the file against; "
+                "load it with --unverified if you trust it is whole"
+            )
+        if given not in (FORMAT, LEGACY_FORMAT):
+            raise TransferError(f"format {given!r} is not {FORMAT!r}")
+        self.format = given
+
+    def _end(self, item: dict[str, Any], checksum: str) -> None:
+        counts = {kind: n for kind, n in self.counts.items() if kind != "format"}
+        if item.get("counts") != counts:
+            raise TransferError(
+                f"the closing record counts {item.get('counts')}, the file holds {counts}: "
+                "records are missing or added"
+            )
+        if item.get("sha256") != checksum:
+            raise TransferError("the checksum does not match: the file was changed or damaged")
+        self.ended = True
 
     def _user(self, item: dict[str, Any]) -> None:
         User = get_user_model()
@@ -314,6 +375,11 @@ class _Loader:
         self._save(event, None, None)
 
     def finish(self) -> None:
+        if not self.ended and self.format != LEGACY_FORMAT:
+            raise TransferError(
+                "the file ends without its closing record: it was cut short, and nothing of it "
+                "is imported"
+            )
         # auto_now stamps every save; put back the times the file recorded.
         for model, pk, updated_at in self.updated:
             model.objects.filter(pk=pk).update(updated_at=updated_at)

@@ -137,7 +137,7 @@ def test_writers_lose_nothing_while_the_database_goes_away_and_comes_back(live_s
     statuses = [status for _, status, *_ in outcomes]
     assert 201 in statuses and 503 in statuses, statuses
     assert set(statuses) <= {201, 503}, [o for o in outcomes if o[1] not in (201, 503)]
-    for note, status, payload, headers, elapsed in outcomes:
+    for _note, status, payload, headers, elapsed in outcomes:
         if status == 503:
             assert payload["code"] == "unavailable" and headers.get("Retry-After")
             assert elapsed < 5, f"503 after {elapsed:.1f}s"

@@ -38,6 +38,7 @@ def test_everything_round_trips_through_an_empty_database(tmp_path):
         "evidence_link",
         "link",
         "review_event",
+        "end",
     }
     counts = (Article.objects.count(), Annotation.objects.count(), ReviewEvent.objects.count())
     wipe()
@@ -75,3 +76,60 @@ def test_a_bad_line_names_itself_and_imports_nothing(tmp_path):
         call_command("import_all", str(tmp_path / "bad.jsonl"))
     assert not Article.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+def test_a_file_cut_at_a_line_boundary_is_refused_whole(tmp_path):
+    demo.load()
+    lines = dump(tmp_path, "data.jsonl").splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if '"type": "review_event"' in line)
+    (tmp_path / "cut.jsonl").write_text("".join(lines[:cut]), encoding="utf-8")
+    wipe()
+    with pytest.raises(CommandError, match=r"without its closing record.*nothing was imported"):
+        call_command("import_all", str(tmp_path / "cut.jsonl"))
+    assert not Annotation.objects.exists() and not get_user_model().objects.exists()
+
+
+def test_a_file_whose_records_disagree_with_its_closing_record_is_refused(tmp_path):
+    demo.load()
+    lines = dump(tmp_path, "data.jsonl").splitlines(keepends=True)
+    dropped = next(i for i, line in enumerate(lines) if '"type": "evidence_link"' in line)
+    del lines[dropped]  # a whole, valid line gone: only the counts can tell
+    (tmp_path / "short.jsonl").write_text("".join(lines), encoding="utf-8")
+    wipe()
+    with pytest.raises(CommandError, match=r"short.jsonl:\d+: the closing record counts"):
+        call_command("import_all", str(tmp_path / "short.jsonl"))
+    assert not Annotation.objects.exists()
+
+
+def test_an_altered_record_fails_the_checksum(tmp_path):
+    demo.load()
+    text = dump(tmp_path, "data.jsonl")
+    altered = text.replace('"publisher": "', '"publisher": "X', 1)  # still valid, line by line
+    (tmp_path / "altered.jsonl").write_text(altered, encoding="utf-8")
+    wipe()
+    with pytest.raises(TransferError, match="checksum does not match"):
+        import_all(tmp_path / "altered.jsonl")
+    assert not Article.objects.exists()
+
+
+def test_invalid_utf8_is_named_with_its_line(tmp_path):
+    demo.load()
+    raw = dump(tmp_path, "data.jsonl").encode("utf-8").split(b"\n")
+    raw[3] = raw[3].replace(b'"type"', b'"ty\xffpe"', 1)
+    (tmp_path / "latin.jsonl").write_bytes(b"\n".join(raw))
+    wipe()
+    with pytest.raises(CommandError, match=r"latin.jsonl:4: not valid UTF-8"):
+        call_command("import_all", str(tmp_path / "latin.jsonl"))
+
+
+def test_a_file_of_the_previous_format_loads_only_when_asked(tmp_path):
+    demo.load()
+    lines = dump(tmp_path, "data.jsonl").splitlines(keepends=True)
+    legacy = [lines[0].replace("fact-check-workbench/2", "fact-check-workbench/1"), *lines[1:-1]]
+    (tmp_path / "v1.jsonl").write_text("".join(legacy), encoding="utf-8")
+    count = Annotation.objects.count()
+    wipe()
+    with pytest.raises(CommandError, match="--unverified"):
+        call_command("import_all", str(tmp_path / "v1.jsonl"))
+    call_command("import_all", str(tmp_path / "v1.jsonl"), "--unverified", stdout=io.StringIO())
+    assert Annotation.objects.count() == count

@@ -12,12 +12,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--unverified",
+            action="store_true",
+            help="Load a file of the previous format (fact-check-workbench/1), which has no "
+            "closing record to check it is whole.",
+        )
 
-    def handle(self, *args, file: Path, **options) -> None:
+    def handle(self, *args, file: Path, unverified: bool, **options) -> None:
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         try:
-            counts = import_all(file)
+            counts = import_all(file, unverified=unverified)
         except TransferError as exc:
             raise CommandError(f"{exc} (nothing was imported)") from exc
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if kind != "format")
