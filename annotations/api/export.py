@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from annotations import permissions, statuses
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
 from annotations.export import pages
-from annotations.export.formats import FORMATS, Format
+from annotations.export.formats import FORMATS, Format, snapshot
 from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
 
@@ -103,8 +103,10 @@ class AnnotationExportView(APIView):
         params = request.query_params
         link = self._linker(request)
         arguments = {"collection_iri": link(None), "link": link, "iri": request.build_absolute_uri}
+        headers = {}
         if fmt.collection is not None and "after" not in params:
             document = fmt.collection(queryset, **arguments)
+            headers["X-Total-Count"] = str(document["total"])
         else:
             assert fmt.page is not None
             document = fmt.page(
@@ -115,7 +117,9 @@ class AnnotationExportView(APIView):
                 total=_int(params, "total", None, 0, MAX_ID),
                 **arguments,
             )
-        return Response(document, content_type=fmt.content_type)
+        if fmt.collection is None and "after" not in params:
+            headers["X-Total-Count"] = str(queryset.count())  # the first page says how many
+        return Response(document, content_type=fmt.content_type, headers=headers)
 
     def _filtered(self, request: Request):
         params = request.query_params.copy()
@@ -128,7 +132,9 @@ class AnnotationExportView(APIView):
         return filterset.qs
 
     def _stream(self, fmt: Format, queryset) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(fmt.stream(queryset), content_type=fmt.content_type)
+        total, blocks = snapshot(fmt, queryset)
+        response = StreamingHttpResponse(blocks, content_type=fmt.content_type)
+        response["X-Total-Count"] = str(total)
         response["Content-Disposition"] = f'attachment; filename="annotations.{fmt.name}"'
         response["Cache-Control"] = "no-store"
         return response

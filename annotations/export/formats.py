@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from annotations.export import pages, postgres, streaming
@@ -37,6 +37,35 @@ class Format:
             return self.sql(queryset)
         assert self.python is not None
         return self.python(queryset)
+
+
+def snapshot(fmt: Format, queryset: QuerySet) -> tuple[int, Iterator[bytes]]:
+    """Count the rows and stream them from one snapshot of the database.
+
+    The count is sent first (X-Total-Count), so a client can tell a stream cut short (a worker
+    killed, a connection dropped) from a whole one: both end on a whole line. Count and rows
+    come from one REPEATABLE READ transaction, which stays open while the body streams, so rows
+    written meanwhile change neither.
+    """
+    blocks = _counted(fmt, queryset)
+    total = next(blocks)
+    assert isinstance(total, int)
+    return total, blocks  # type: ignore[return-value]
+
+
+def _counted(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
+    if connection.in_atomic_block:  # the caller's transaction is the snapshot
+        yield queryset.count()
+        yield from fmt.stream(queryset)
+        return
+    # Open until the body has streamed; the server closes the response, and with it this
+    # generator and its transaction, however the client leaves.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield queryset.count()
+        yield from fmt.stream(queryset)
 
 
 FORMATS: dict[str, Format] = {

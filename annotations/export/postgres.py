@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from django.db import connection
 from django.db.models import QuerySet
 
-from annotations.export.records import CSV_COLUMNS, OFFSET_UNIT
+from annotations.export.records import CSV_COLUMNS, FORMULA_PATTERN, OFFSET_UNIT
 from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 from annotations.shape import ANNOTATION_FIELDS
 
@@ -42,7 +42,7 @@ def _ts(column: str) -> str:
 
 def _safe(expression: str) -> str:
     """Neutralise spreadsheet formulas, as records.neutralise does."""
-    formula = f"{expression} ~ '^[=+@\\t\\r-]'"
+    formula = f"{expression} ~ '{FORMULA_PATTERN}'"
     return f"(CASE WHEN {formula} THEN '''' || {expression} ELSE {expression} END)"
 
 

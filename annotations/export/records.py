@@ -7,6 +7,7 @@ checks that both agree.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,15 @@ from annotations.shape import ANNOTATION_FIELDS
 
 OFFSET_UNIT = "code_point"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet would run as a formula: one that starts with a tab or CR, or with
+# = + - @ (or their fullwidth forms, which some spreadsheets fold) after any white space and
+# control characters. One pattern for both paths: Python's re and PostgreSQL's regular
+# expressions read these escapes alike (postgres.py puts it in the SQL).
+FORMULA_PATTERN = (
+    r"^(?:[\t\r]|[\x01-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*"
+    r"[-=+@\uff0d\uff1d\uff0b\uff20])"
+)
+_FORMULA = re.compile(FORMULA_PATTERN)
 
 # The W3C context, plus the workbench's own terms so JSON-LD processors keep them.
 W3C_CONTEXT: list[Any] = [
@@ -42,8 +51,8 @@ def timestamp(value: dt.datetime | None) -> str | None:
 
 
 def neutralise(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (=, +, -, @, tab, CR first)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """Keep a spreadsheet from running a cell as a formula (see FORMULA_PATTERN)."""
+    return "'" + value if _FORMULA.match(value) else value
 
 
 def _described(annotation: Annotation, name: str) -> Any:

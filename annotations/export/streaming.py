@@ -31,15 +31,22 @@ def _rows(queryset: QuerySet):
 
 
 def _csv(queryset: QuerySet) -> Iterator[str]:
+    # Rows end in "\n", as PostgreSQL's COPY ends them. The writer is told "\r\n" so that it
+    # quotes every cell holding a CR or an LF (Python 3.11 quotes only the terminator's
+    # characters); each row's own terminator is then written as "\n".
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for annotation in _rows(queryset):
-        writer.writerow(csv_row(annotation))
-        yield out.getvalue()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for values in _csv_values(queryset):
+        writer.writerow(values)
+        yield out.getvalue()[:-2] + "\n"
         out.seek(0)
         out.truncate()
-    yield out.getvalue()
+
+
+def _csv_values(queryset: QuerySet) -> Iterator[list]:
+    yield CSV_COLUMNS
+    for annotation in _rows(queryset):
+        yield csv_row(annotation)
 
 
 def _blocks(pieces: Iterator[str]) -> Iterator[bytes]:

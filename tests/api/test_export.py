@@ -322,3 +322,62 @@ def test_streaming_reads_rows_in_chunks_not_all_at_once(data, monkeypatch):
     assert len(rest) >= 1
     if connection.vendor != "postgresql":  # COPY is one statement; the Python path chunks
         assert after_first < len(queries)
+
+
+FORMULAS = [" =1+1", "\n=1+1", "＝1+1", "\u3000@SUM(A1)", "\t-2", "\r+3", "=1", "-x", "＋1"]
+HARMLESS = ["plain", "a=b", "1 - 2", "", "café =", "\u00e9=1"]
+
+
+@pytest.mark.parametrize("note", FORMULAS + HARMLESS)
+def test_csv_neutralises_formulas_behind_white_space_and_fullwidth_alike_in_sql_and_python(
+    data, note
+):
+    Annotation.objects.filter(pk=data["tricky"].pk).update(note=note)
+    queryset = Annotation.objects.filter(pk=data["tricky"].pk)
+    expected = "'" + note if note in FORMULAS else note
+    python_csv = b"".join(streaming.csv_lines(queryset)).decode()
+    served_csv = b"".join(FORMATS["csv"].stream(queryset)).decode()
+    python_rows = list(csv.reader(io.StringIO(python_csv, newline="")))
+    served = list(csv.reader(io.StringIO(served_csv, newline="")))
+    column = python_rows[0].index("note")
+    assert python_rows[1][column] == expected
+    assert served[1][column] == expected  # SQL on PostgreSQL
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json", "w3c"])
+def test_every_format_says_how_many_rows_the_export_holds(data, fmt):
+    response = get(data, format=fmt)
+    assert response["X-Total-Count"] == "3"
+    if response.streaming:
+        assert len(list(response.streaming_content)) >= 1
+    response.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_counts_and_sends_one_snapshot_whatever_is_written_meanwhile(
+    client_for, monkeypatch
+):
+    import threading
+
+    author, checker = annotator(username="author"), reviewer(username="checker")
+    article = ArticleFactory(body="word " * 300)
+    for n in range(40):
+        AnnotationFactory(article=article, author=author, start=5 * n, status=Status.APPROVED)
+    monkeypatch.setattr(postgres, "BLOCK", 1)  # one row per block: the stream is read slowly
+    response = client_for(checker).get(URL, {"format": "jsonl"})
+    blocks = iter(response.streaming_content)
+    first = next(blocks)
+
+    def write_meanwhile():
+        AnnotationFactory(article=article, author=author, start=1001, status=Status.APPROVED)
+        connection.close()
+
+    writer = threading.Thread(target=write_meanwhile)
+    writer.start()
+    writer.join()
+    lines = (first + b"".join(blocks)).decode().splitlines()
+    response.close()
+    assert response["X-Total-Count"] == "40"
+    assert len(lines) == 40
+    assert Annotation.objects.filter(status=Status.APPROVED).count() == 41
