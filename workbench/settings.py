@@ -119,6 +119,26 @@ def _database() -> dict:
 
 DATABASES = {"default": _database()}
 
+
+def _cache() -> dict:
+    """A cache every worker process shares: throttles count there.
+
+    Redis (Django's own backend) when REDIS_URL is set, as in production; the database
+    otherwise (its table is made by migration 0011), so two commands still set everything up.
+    """
+    url = env_str("REDIS_URL")
+    prefix = env_str("CACHE_KEY_PREFIX")  # to share one Redis between deployments
+    backend = "redis.RedisCache" if url else "db.DatabaseCache"
+    return {
+        "BACKEND": f"django.core.cache.backends.{backend}",
+        "LOCATION": url or CACHE_TABLE,
+        "KEY_PREFIX": prefix,
+    }
+
+
+CACHE_TABLE = "workbench_cache"
+CACHES = {"default": _cache()}
+
 # The largest body a request may carry. The API takes articles of up to 2,000,000 characters;
 # sent as JSON with every character escaped (\ud83d\ude80: 12 bytes) that is 24 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_MAX_BYTES", 25 * 1024 * 1024)
