@@ -12,6 +12,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import psycopg
@@ -20,7 +21,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from annotations.models import Annotation
-from tests.factories import ArticleFactory, annotator
+from tests.factories import PASSWORD, ArticleFactory, annotator
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -149,3 +150,30 @@ def test_writers_lose_nothing_while_the_database_goes_away_and_comes_back(live_s
     history = Annotation.history.model.objects
     for note in created:
         assert history.filter(id=stored[note]).exists(), f"{note} has no history"
+
+
+def test_pages_say_temporarily_unavailable_while_the_database_is_away(live_server):
+    name = connection.settings_dict["NAME"]
+    annotator(username="reader")
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    login_page = opener.open(f"{live_server.url}/accounts/login/").read().decode()
+    token = login_page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode(
+        {"username": "reader", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
+    opener.open(urllib.request.Request(f"{live_server.url}/accounts/login/", data=form)).close()
+    admin = admin_connection()
+    try:
+        take_database_down(admin, name)
+        started = time.monotonic()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(f"{live_server.url}/")
+        elapsed = time.monotonic() - started
+    finally:
+        bring_database_back(admin, name)
+        admin.close()
+        connection.close()
+    assert refused.value.code == 503
+    assert refused.value.headers["Retry-After"]
+    assert "Temporarily unavailable" in refused.value.read().decode()
+    assert elapsed < 5

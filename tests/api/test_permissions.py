@@ -8,22 +8,38 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator, reviewer
+from tests.factories import (
+    AnnotationFactory,
+    ArticleFactory,
+    EvidenceFactory,
+    UserFactory,
+    annotator,
+    reviewer,
+)
 
 pytestmark = pytest.mark.django_db
 
 ANON, AUTHOR, OTHER, REVIEWER, ADMIN = "anonymous", "author", "other", "reviewer", "admin"
-CALLERS = [ANON, AUTHOR, OTHER, REVIEWER, ADMIN]
+NOROLE = "norole"  # logged in, in no group: refused everywhere until given a role
+CALLERS = [ANON, AUTHOR, OTHER, REVIEWER, ADMIN, NOROLE]
 
 
 def expect(anonymous, author, other, reviewer_, admin):
-    return dict(zip(CALLERS, [anonymous, author, other, reviewer_, admin], strict=True))
+    codes = [anonymous, author, other, reviewer_, admin, 403]
+    return dict(zip(CALLERS, codes, strict=True))
 
 
 # (name, method, path template, body, expected status per caller)
 MATRIX = [
     ("list articles", "get", "/api/v1/articles/", None, expect(401, 200, 200, 200, 200)),
     ("read article", "get", "/api/v1/articles/{article}/", None, expect(401, 200, 200, 200, 200)),
+    (
+        "read an article's annotations",
+        "get",
+        "/api/v1/articles/{article}/annotations/",
+        None,
+        expect(401, 200, 200, 200, 200),
+    ),
     (
         "add article",
         "post",
@@ -111,6 +127,13 @@ MATRIX = [
         expect(401, 403, 403, 200, 200),
     ),
     (
+        "reopen approved",
+        "post",
+        "/api/v1/annotations/{approved}/reopen/",
+        {"note": "Corrected."},
+        expect(401, 403, 403, 200, 200),
+    ),
+    (
         "attach evidence to draft",
         "post",
         "/api/v1/annotations/{draft}/evidence/",
@@ -172,7 +195,11 @@ def world():
     submitted = AnnotationFactory(
         article=article, author=author, start=4, length=6, status="submitted"
     )
+    approved = AnnotationFactory(
+        article=article, author=author, start=12, length=5, status="approved"
+    )
     users = {
+        NOROLE: UserFactory(username="nobody"),
         AUTHOR: author,
         OTHER: annotator(username="other"),
         REVIEWER: reviewer(username="reviewer"),
@@ -182,6 +209,7 @@ def world():
         "article": article.pk,
         "draft": draft.pk,
         "submitted": submitted.pk,
+        "approved": approved.pk,
         "attribution": attribution.pk,
         "evidence": evidence.pk,
         "spare_evidence": spare_evidence.pk,
