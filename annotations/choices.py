@@ -1,4 +1,4 @@
-"""The domain's words: labels, review statuses, evidence stances and link kinds.
+"""The domain's words: labels, review statuses, evidence stances, link kinds, project roles.
 
 They sit below every other module (tables, rules, faces) so any of them can name a status or a
 label without importing the tables.
@@ -32,3 +32,18 @@ class Stance(models.TextChoices):
 class LinkKind(models.TextChoices):
     ATTRIBUTES = "attributes", "Attributes"  # attribution -> the claim or denial it attributes
     DENIES = "denies", "Denies"  # denial -> the claim it denies
+
+
+class Role(models.TextChoices):
+    """What a member does in a project; a member may hold several."""
+
+    ANNOTATOR = "annotator", "Annotator"
+    REVIEWER = "reviewer", "Reviewer"
+    EXPORTER = "exporter", "Exporter"
+    MANAGER = "manager", "Manager"  # members, assignments and settings
+
+
+class AssignmentState(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"

@@ -1,4 +1,8 @@
-"""Demo content written for this project: three short articles, five users, annotations in review.
+"""Demo content written for this project: two projects, six users, annotations in review.
+
+"Newsroom" is a desk: three articles, one annotator each, assignments, a review in progress.
+"Clinic study" is a research project in blind mode with double annotation: two annotators
+annotate the same article independently.
 
 Loading is idempotent: users, articles and evidence are matched by natural keys, and an article's
 demo annotations are created only when it has none yet.
@@ -10,30 +14,69 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 
-from annotations import anchoring, editing, workflow
-from annotations.choices import Label, Stance
-from annotations.models import Annotation, Article, Evidence
-from annotations.permissions import ANNOTATORS, EXPORTERS, REVIEWERS
+from annotations import anchoring, assigning, editing, workflow
+from annotations.choices import AssignmentState, Label, Role, Stance
+from annotations.models import Annotation, Article, Assignment, Evidence, Membership, Project
 
 
 @dataclass(frozen=True)
 class DemoUser:
     username: str
     password: str
-    group: str | None
+    roles: dict[str, tuple[str, ...]]  # project slug -> roles
     is_staff: bool = False
     is_superuser: bool = False
 
 
+PROJECTS = [
+    {
+        "slug": "newsroom",
+        "name": "Newsroom",
+        "description": "The fact-check desk: every article gets one annotator, then review.",
+        "guidelines": (
+            "# Newsroom guidelines\n\n"
+            "- **Claim**: an assertion someone could check: a number, a date, a fact.\n"
+            "- **Denial**: someone refuting a claim. Link it to the claim it denies.\n"
+            '- **Attribution**: who says it ("the minister said"). Link it to its claim.\n\n'
+            "Mark the whole assertion, not a fragment; add evidence with a stance before you "
+            "submit."
+        ),
+    },
+    {
+        "slug": "clinic-study",
+        "name": "Clinic study",
+        "description": "A research study: two annotators per article, blind, then agreement.",
+        "guidelines": "# Clinic study\n\nAnnotate on your own; you see the other annotator's "
+        "work once you mark the article done.",
+        "annotators_per_article": 2,
+        "blind": True,
+    },
+]
+
+NEWSROOM, STUDY = "newsroom", "clinic-study"
 USERS = [
-    DemoUser("annotator1", "annotate-demo-1", ANNOTATORS),
-    DemoUser("annotator2", "annotate-demo-2", ANNOTATORS),
-    DemoUser("reviewer1", "review-demo-1", REVIEWERS, is_staff=True),
-    DemoUser("exporter1", "export-demo-1", EXPORTERS),
-    DemoUser("admin", "admin-demo", None, is_staff=True, is_superuser=True),
+    DemoUser(
+        "annotator1", "annotate-demo-1", {NEWSROOM: (Role.ANNOTATOR,), STUDY: (Role.ANNOTATOR,)}
+    ),
+    DemoUser(
+        "annotator2", "annotate-demo-2", {NEWSROOM: (Role.ANNOTATOR,), STUDY: (Role.ANNOTATOR,)}
+    ),
+    DemoUser(
+        "reviewer1",
+        "review-demo-1",
+        {NEWSROOM: (Role.REVIEWER,), STUDY: (Role.REVIEWER,)},
+        is_staff=True,
+    ),
+    DemoUser("exporter1", "export-demo-1", {NEWSROOM: (Role.EXPORTER,)}),
+    DemoUser(
+        "manager1",
+        "manage-demo-1",
+        {NEWSROOM: (Role.MANAGER,), STUDY: (Role.MANAGER,)},
+        is_staff=True,
+    ),
+    DemoUser("admin", "admin-demo", {}, is_staff=True, is_superuser=True),
 ]
 
 ARTICLES = [
@@ -85,6 +128,10 @@ ARTICLES = [
         ),
     },
 ]
+
+ARTICLES = [{**spec, "project": NEWSROOM} for spec in ARTICLES]
+# The study annotates the clinics story again, independently, twice.
+ARTICLES.append({**ARTICLES[2], "project": STUDY})
 
 EVIDENCE = [
     {
@@ -180,15 +227,38 @@ STEPS = [
         ),
     ),
     Step(2, "annotator1", Label.DENIAL, "Not a single clinic is on a closure list", links_to=(6,)),
+    # Clinic study: the same story, annotated by both annotators, each unaware of the other.
+    Step(
+        3,
+        "annotator1",
+        Label.CLAIM,
+        "Eleven rural health clinics will close by the end of the year",
+    ),
+    Step(3, "annotator1", Label.DENIAL, "Not a single clinic is on a closure list", links_to=(8,)),
+    Step(3, "annotator1", Label.ATTRIBUTION, "Health minister Åsa Lindqvist denied the report"),
+    Step(3, "annotator2", Label.CLAIM, "Eleven rural health clinics will close"),
+    Step(
+        3, "annotator2", Label.DENIAL, "“Not a single clinic is on a closure list,”", links_to=(11,)
+    ),
+]
+
+# (article index, annotator, state, days until due): the desk's work, and the study's, done.
+ASSIGNMENTS = [
+    (0, "annotator1", AssignmentState.IN_PROGRESS, 2),
+    (1, "annotator2", AssignmentState.TODO, 5),
+    (2, "annotator1", AssignmentState.DONE, None),
+    (3, "annotator1", AssignmentState.DONE, None),
+    (3, "annotator2", AssignmentState.DONE, None),
 ]
 
 
 def load() -> dict[str, str]:
     """Load the demo data and return the demo log-ins (username -> password)."""
     with transaction.atomic():
-        users = {spec.username: _user(spec) for spec in USERS}
-        articles = [_article(spec, users["admin"]) for spec in ARTICLES]
-        evidence = [_evidence(spec, users["annotator1"]) for spec in EVIDENCE]
+        projects = {spec["slug"]: _project(spec) for spec in PROJECTS}
+        users = {spec.username: _user(spec, projects) for spec in USERS}
+        articles = [_article(spec, projects, users["admin"]) for spec in ARTICLES]
+        evidence = [_evidence(spec, projects[NEWSROOM], users["annotator1"]) for spec in EVIDENCE]
         fresh = {a.pk for a in articles if not Annotation.objects.filter(article=a).exists()}
         created: list[Annotation | None] = []
         for step in STEPS:
@@ -197,10 +267,17 @@ def load() -> dict[str, str]:
                 _annotate(step, article, users, evidence, created) if article.pk in fresh else None
             )
             created.append(made)
+        for index, username, state, due_in in ASSIGNMENTS:
+            _assignment(articles[index], users[username], users["manager1"], state, due_in)
     return {spec.username: spec.password for spec in USERS}
 
 
-def _user(spec: DemoUser):
+def _project(spec: dict) -> Project:
+    project, _ = Project.objects.get_or_create(slug=spec["slug"], defaults=spec)
+    return project
+
+
+def _user(spec: DemoUser, projects: dict[str, Project]):
     User = get_user_model()
     user, made = User.objects.get_or_create(
         username=spec.username,
@@ -209,26 +286,45 @@ def _user(spec: DemoUser):
     if made:
         user.set_password(spec.password)
         user.save()
-    if spec.group:
-        user.groups.add(Group.objects.get(name=spec.group))
+    for slug, roles in spec.roles.items():
+        for role in roles:
+            Membership.objects.get_or_create(project=projects[slug], user=user, role=role)
     return user
 
 
-def _article(spec: dict, creator) -> Article:
+def _article(spec: dict, projects: dict[str, Project], creator) -> Article:
     body = anchoring.normalise_body(spec["body"])
+    fields = {**spec, "project": projects[spec["project"]]}
     article, _ = Article.objects.get_or_create(
+        project=fields["project"],
         title=spec["title"],
         body_hash=anchoring.body_hash(body),
-        defaults={**spec, "created_by": creator},
+        defaults={**fields, "created_by": creator},
     )
     return article
 
 
-def _evidence(spec: dict, user) -> Evidence:
+def _evidence(spec: dict, project: Project, user) -> Evidence:
     evidence, _ = Evidence.objects.get_or_create(
-        url=spec["url"], defaults={**spec, "added_by": user, "accessed_on": dt.date(2026, 10, 1)}
+        project=project,
+        url=spec["url"],
+        defaults={**spec, "added_by": user, "accessed_on": dt.date(2026, 10, 1)},
     )
     return evidence
+
+
+def _assignment(article: Article, annotator, manager, state: str, due_in: int | None) -> None:
+    """Assign once; a finished assignment's drafts are submitted, as "mark done" does."""
+    due_on = dt.date(2026, 12, 1) + dt.timedelta(days=due_in) if due_in is not None else None
+    assignment, made = Assignment.objects.get_or_create(
+        article=article,
+        annotator=annotator,
+        defaults={"assigned_by": manager, "due_on": due_on},
+    )
+    if made and state == AssignmentState.DONE:
+        assigning.mark_done(user=annotator, assignment=assignment)
+    elif made and state != AssignmentState.TODO:
+        Assignment.objects.filter(pk=assignment.pk).update(state=state)
 
 
 def _annotate(step: Step, article: Article, users, evidence, earlier) -> Annotation:

@@ -14,7 +14,14 @@ from django.db import IntegrityError, transaction
 from annotations import anchoring, concurrency, linking, permissions
 from annotations.choices import Label, Stance
 from annotations.inputs import normalise_url
-from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    Project,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -49,16 +56,17 @@ def _resolve_span(
         raise ValidationError({exc.field: exc.message}) from exc
 
 
-def create_article(*, user: AbstractBaseUser, **fields: Any) -> Article:
-    """Store a new article; its text is normalised, and the same title and text twice is refused."""
-    if not permissions.can_create_article(user):
-        raise PermissionDenied("You do not have permission to add articles.")
-    article = Article(created_by=user, **fields)
+def create_article(*, user: AbstractBaseUser, project: Project, **fields: Any) -> Article:
+    """Store a new article in a project; its text is normalised, and the same title and text
+    twice in one project is refused."""
+    if not permissions.can_create_article(user, project):
+        raise PermissionDenied(f"You may not add articles to {project}.")
+    article = Article(created_by=user, project=project, **fields)
     article.body = anchoring.normalise_body(article.body)
     if not article.body:
         raise ValidationError({"body": "The article text is empty."})
     existing = Article.objects.filter(
-        title=article.title.strip(), body_hash=anchoring.body_hash(article.body)
+        project=project, title=article.title.strip(), body_hash=anchoring.body_hash(article.body)
     ).first()
     if existing is not None:
         raise ValidationError(
@@ -105,13 +113,14 @@ def create_annotation(
     note: str = "",
 ) -> Annotation:
     """Create a draft; offsets (with the quote the client saw) or a quote to locate anchor it."""
-    if not permissions.can_create_annotation(author):
-        raise PermissionDenied("You do not have permission to annotate.")
+    if not permissions.can_create_annotation(author, article):
+        raise PermissionDenied("You do not annotate in this article's project.")
     _check_choice("label", label, Label)
     span = _resolve_span(
         article.body, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
     )
     annotation = Annotation(
+        project_id=article.project_id,
         article=article,
         author=author,
         label=label,
@@ -243,38 +252,41 @@ def remove_link(
     return locked
 
 
-def add_evidence(*, user: AbstractBaseUser, **fields: Any) -> Evidence:
-    """Store a new source."""
-    if not permissions.can_add_evidence(user):
-        raise PermissionDenied("You do not have permission to add evidence.")
-    evidence = Evidence(added_by=user, **fields)
+def add_evidence(*, user: AbstractBaseUser, project: Project, **fields: Any) -> Evidence:
+    """Store a new source in a project."""
+    if not permissions.can_add_evidence(user, project):
+        raise PermissionDenied(f"You may not add evidence to {project}.")
+    evidence = Evidence(added_by=user, project=project, **fields)
     evidence.full_clean()
     with transaction.atomic():  # the row and its history row commit together, or neither
         evidence.save()
     return evidence
 
 
-def find_or_add_evidence(*, user: AbstractBaseUser, url: str = "", **fields: Any) -> Evidence:
-    """Reuse the stored source with this URL, so one source backs many annotations."""
+def find_or_add_evidence(
+    *, user: AbstractBaseUser, project: Project, url: str = "", **fields: Any
+) -> Evidence:
+    """Reuse the project's stored source with this URL, so one source backs many annotations."""
     if not url:
         raise ValidationError(
             {"url": "Give the id of stored evidence, or the url and title of a new source."}
         )
     url = normalise_url(url)
-    existing = Evidence.objects.filter(url=url).first()
+    stored = Evidence.objects.filter(project=project, url=url)
+    existing = stored.first()
     if existing is not None:
         return existing
     try:
-        return add_evidence(user=user, url=url, **fields)
+        return add_evidence(user=user, project=project, url=url, **fields)
     except ValidationError:
         # full_clean() found the URL taken: someone stored the same source a moment ago.
-        stored = Evidence.objects.filter(url=url).first()
-        if stored is None:
+        existing = stored.first()
+        if existing is None:
             raise
-        return stored
+        return existing
     except IntegrityError:
         # The unique constraint caught a concurrent insert that full_clean() could not see.
-        return Evidence.objects.get(url=url)
+        return stored.get()
 
 
 @concurrency.retrying
@@ -290,6 +302,8 @@ def attach_evidence(
     """Attach evidence; attaching the same source with the same stance again changes nothing
     (a retried request gets the first one's answer), with another stance it is a conflict."""
     _check_choice("stance", stance, Stance)
+    if evidence.project_id != annotation.project_id:
+        raise ValidationError({"evidence": "That evidence belongs to another project."})
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotations import anchoring
-from annotations.models import Article
+from annotations.models import Article, Project
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -62,18 +62,22 @@ def read_articles(path: Path) -> list[tuple[int, Article]]:
     return articles
 
 
-def import_file(path: Path, *, created_by: AbstractBaseUser | None = None) -> ImportResult:
-    """Import every article of one file in one transaction, skipping ones already stored."""
+def import_file(
+    path: Path, *, project: Project, created_by: AbstractBaseUser | None = None
+) -> ImportResult:
+    """Import every article of one file into a project in one transaction, skipping ones the
+    project already holds."""
     articles = read_articles(path)
     result = ImportResult()
     with transaction.atomic():
         for _line, article in articles:
             existing = Article.objects.filter(
-                title=article.title, body_hash=anchoring.body_hash(article.body)
+                project=project, title=article.title, body_hash=anchoring.body_hash(article.body)
             ).first()
             if existing is not None:
                 result.existing.append(existing)
                 continue
+            article.project = project
             article.created_by = created_by
             article.save()
             result.created.append(article)
@@ -144,7 +148,7 @@ def _validate(path: Path, line: int, article: Article) -> None:
     article.body = anchoring.normalise_body(article.body)
     try:
         article.full_clean(
-            exclude=["created_by"], validate_unique=False, validate_constraints=False
+            exclude=["created_by", "project"], validate_unique=False, validate_constraints=False
         )
     except ValidationError as exc:
         problems = "; ".join(

@@ -1,86 +1,137 @@
-"""Who may do what: the one place the API, admin, pages and commands ask.
+"""Who may do what: the one place the API, admin, pages, exports and commands ask.
 
-It knows users, statuses and authorship, never the tables: it reads the fields of whatever
-annotation it is handed and returns filters for the querysets to apply.
+Authority comes from project roles (annotator, reviewer, exporter, manager); superusers
+administer every project. A user's roles are read once per request, through the user's own
+`memberships` relation, so this module imports no tables: it answers from the fields of
+whatever it is handed (an annotation, an article, a project) and from the roles.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.contrib.auth.backends import BaseBackend
 
 from annotations import statuses
-from annotations.choices import Status
+from annotations.choices import Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     User = AbstractBaseUser | AnonymousUser
 
+# Roles that see every submitted or reviewed annotation of their project, blind or not.
+SEES_ALL = frozenset({Role.REVIEWER, Role.EXPORTER, Role.MANAGER})
+EXPORTS = frozenset({Role.EXPORTER, Role.REVIEWER, Role.MANAGER})
+ADDS_ARTICLES = frozenset({Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER})
+REVIEWS = frozenset({Role.REVIEWER})
 
-class Authored(Protocol):
-    author_id: int
-    status: str
+NO_ROLE = "You have no role in any project yet: ask a project manager or an administrator."
 
 
-ANNOTATORS = "Annotators"
-REVIEWERS = "Reviewers"
-EXPORTERS = "Exporters"
+class Roles:
+    """A user's roles by project id, and which of those projects are blind."""
+
+    def __init__(self, rows: list[tuple[int, str, bool]]) -> None:
+        self.by_project: dict[int, set[str]] = {}
+        self.blind: set[int] = set()
+        for project_id, role, blind in rows:
+            self.by_project.setdefault(project_id, set()).add(role)
+            if blind:
+                self.blind.add(project_id)
+
+    def of(self, project_id: int | None) -> set[str]:
+        return self.by_project.get(project_id, set()) if project_id is not None else set()
+
+    def projects(self, roles: frozenset[str] | None = None) -> list[int]:
+        """Project ids where the user holds any role (or any of `roles`), in id order."""
+        return sorted(p for p, held in self.by_project.items() if roles is None or held & roles)
+
+
+def roles(user: User) -> Roles:
+    """The user's roles, read once and kept on the user object for the rest of the request."""
+    if not user.is_authenticated:
+        return Roles([])
+    cached = getattr(user, "_workbench_roles", None)
+    if cached is None:
+        rows = user.memberships.values_list("project_id", "role", "project__blind")
+        cached = Roles(list(rows))
+        user._workbench_roles = cached
+    return cached
+
+
+def forget_roles(user: User) -> None:
+    """Drop the cached roles (after a membership change in the same request)."""
+    user.__dict__.pop("_workbench_roles", None)
 
 
 def is_admin(user: User) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
-def is_reviewer(user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm("annotations.review_annotation"))
+def _project_id(obj: Any) -> int | None:
+    """The project an object belongs to: a project itself, or anything with project_id."""
+    if obj is None:
+        return None
+    if type(obj).__name__ == "Project":
+        return obj.pk
+    return getattr(obj, "project_id", None)
 
 
-def can_read(user: User) -> bool:
-    """Reading needs a role (annotator, reviewer, exporter) or staff: an account alone is not
-    enough, or anyone given a log-in would read every review note."""
-    return bool(
-        user.is_authenticated and (user.is_staff or user.has_perm("annotations.view_annotation"))
-    )
-
-
-NO_ROLE = "You have no role in this workbench yet: ask an administrator to give you one."
-
-
-def annotation_visibility(user: User, prefix: str = "") -> Q:
-    """Return the filter for annotations the user may see; drafts are private to their author."""
-    if not can_read(user):
-        return Q(**{f"{prefix}pk__in": []})
+def has_role(user: User, project: Any = None, roles_wanted: frozenset[str] | None = None) -> bool:
+    """Whether the user holds any of `roles_wanted` (any role, when None) in the project (in
+    some project, when None); superusers hold every role everywhere."""
     if is_admin(user):
-        return Q()
-    return Q(**{f"{prefix}author": user}) | ~Q(**{f"{prefix}status": Status.DRAFT})
+        return True
+    held = roles(user)
+    if project is None:
+        return bool(held.projects(roles_wanted))
+    mine = held.of(_project_id(project))
+    return bool(mine if roles_wanted is None else mine & roles_wanted)
 
 
-def can_create_annotation(user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm("annotations.add_annotation"))
+def can_read(user: User, project: Any = None) -> bool:
+    """Reading needs a role in the project (in some project, for lists): an account alone is
+    not enough, or anyone given a log-in would read every review note."""
+    return has_role(user, project)
 
 
-def can_create_article(user: User) -> bool:
+def can_manage(user: User, project: Any) -> bool:
+    return has_role(user, project, frozenset({Role.MANAGER}))
+
+
+def can_create_project(user: User) -> bool:
     return bool(
-        user.is_authenticated and (user.is_staff or user.has_perm("annotations.add_article"))
+        user.is_authenticated and (user.is_superuser or user.has_perm("annotations.create_project"))
     )
 
 
-def can_add_evidence(user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm("annotations.add_evidence"))
+def can_create_article(user: User, project: Any = None) -> bool:
+    return has_role(user, project, ADDS_ARTICLES)
 
 
-def can_edit_annotation(user: User, annotation: Authored) -> bool:
+def can_create_annotation(user: User, article: Any = None) -> bool:
+    return has_role(user, article, frozenset({Role.ANNOTATOR}))
+
+
+def can_add_evidence(user: User, project: Any = None) -> bool:
+    return has_role(user, project, frozenset({Role.ANNOTATOR}))
+
+
+def can_edit_annotation(user: User, annotation: Any) -> bool:
     """Authors edit their own while it is in their hands; admins anything not yet approved."""
     if not user.is_authenticated or statuses.is_frozen(annotation.status):
         return False
     if is_admin(user):
         return True
-    return annotation.author_id == user.pk and statuses.is_editable(annotation.status)
+    return (
+        annotation.author_id == user.pk
+        and statuses.is_editable(annotation.status)
+        and Role.ANNOTATOR in roles(user).of(annotation.project_id)
+    )
 
 
-def can_delete_annotation(user: User, annotation: Authored) -> bool:
+def can_delete_annotation(user: User, annotation: Any) -> bool:
     """Authors delete their own while they may edit it; superusers remove any record.
 
     Frozen means its content never changes; removing it (say, with a withdrawn article) is a
@@ -89,7 +140,7 @@ def can_delete_annotation(user: User, annotation: Authored) -> bool:
     return is_admin(user) or can_edit_annotation(user, annotation)
 
 
-def edit_refusal(annotation: Authored) -> str:
+def edit_refusal(annotation: Any) -> str:
     """Say why can_edit_annotation refused, in words for the person refused."""
     if statuses.is_frozen(annotation.status) or not statuses.is_editable(annotation.status):
         status = statuses.label(annotation.status).lower()
@@ -98,13 +149,49 @@ def edit_refusal(annotation: Authored) -> str:
     return "Only the author can change this annotation."
 
 
-def can_export(user: User) -> bool:
-    """Staff, Reviewers and Exporters pull reviewed annotations in bulk."""
-    return bool(
-        user.is_authenticated and (user.is_staff or user.has_perm("annotations.export_annotation"))
-    )
+def can_export(user: User, project: Any = None) -> bool:
+    """Exporters, reviewers and managers pull reviewed annotations of their projects."""
+    return has_role(user, project, EXPORTS)
 
 
-def can_review_annotation(user: User, annotation: Authored) -> bool:
-    """Reviewers review others' work, never their own, whatever else they may do."""
-    return is_reviewer(user) and annotation.author_id != user.pk
+def is_reviewer(user: User, project: Any = None) -> bool:
+    return has_role(user, project, REVIEWS)
+
+
+def can_review_annotation(user: User, annotation: Any) -> bool:
+    """Reviewers of its project review others' work, never their own."""
+    return annotation.author_id != user.pk and is_reviewer(user, annotation)
+
+
+# The one question every face may ask: can(user, action, obj).
+ACTIONS = {
+    "view": can_read,
+    "manage": can_manage,
+    "add_article": can_create_article,
+    "annotate": can_create_annotation,
+    "add_evidence": can_add_evidence,
+    "change": can_edit_annotation,
+    "delete": can_delete_annotation,
+    "review": can_review_annotation,
+    "export": can_export,
+}
+
+
+def can(user: User, action: str, obj: Any = None) -> bool:
+    """Whether the user may take `action` on `obj` (a project, or anything in one)."""
+    return ACTIONS[action](user, obj)
+
+
+class ProjectPermissionBackend(BaseBackend):
+    """Django's has_perm(perm, obj) for workbench objects, answered by can().
+
+    "annotations.review_annotation" with an annotation asks can(user, "review", annotation);
+    model permissions without an object are left to Django's ModelBackend.
+    """
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        app, _, codename = perm.partition(".")
+        if obj is None or app != "annotations" or not user_obj.is_active:
+            return False
+        action = codename.split("_", 1)[0]
+        return action in ACTIONS and can(user_obj, action, obj)

@@ -8,9 +8,8 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from annotations import statuses
-from annotations.choices import Label, Status
-from annotations.permissions import annotation_visibility
+from annotations import permissions, statuses
+from annotations.choices import AssignmentState, Label, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -30,10 +29,57 @@ def row_count(model: type[models.Model], field: str) -> Coalesce:
     return Coalesce(Subquery(rows.values(field).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
+def annotation_visibility(model: type[models.Model], user: User) -> Q:
+    """The annotations a user may see, as a filter on `model` (Annotation).
+
+    In each project where they hold a role: their own; everyone's once out of draft, except
+    that in a blind project an annotator (who is not also a reviewer, exporter or manager
+    there) sees others' work on an article only once their own assignment on it is done.
+    Superusers see everything; a user with no role, nothing.
+    """
+    if permissions.is_admin(user):
+        return Q()
+    held = permissions.roles(user)
+    member_of = held.projects()
+    if not member_of:
+        return Q(pk__in=[])
+    sees_all = held.projects(permissions.SEES_ALL)
+    annotating_only = [p for p in member_of if p not in sees_all]
+    open_projects = [p for p in annotating_only if p not in held.blind]
+    blind_projects = [p for p in annotating_only if p in held.blind]
+    shared = ~Q(status=Status.DRAFT)
+    visible = Q(author=user, project__in=member_of)
+    visible |= shared & Q(project__in=[*sees_all, *open_projects])
+    if blind_projects:
+        assignments = related(related(model, "article"), "assignments")
+        finished = assignments.objects.filter(
+            article=OuterRef("article"), annotator=user, state=AssignmentState.DONE
+        )
+        visible |= shared & Q(project__in=blind_projects) & Exists(finished)
+    return visible
+
+
 class AnnotationQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> AnnotationQuerySet:
-        """Annotations the user may see: their own, and everyone's once out of draft."""
-        return self.filter(annotation_visibility(user))
+        """Annotations the user may see (annotation_visibility)."""
+        return self.filter(annotation_visibility(self.model, user))
+
+    def in_projects(self, projects: list[int]) -> AnnotationQuerySet:
+        return self.filter(project__in=projects)
+
+    def awaiting_review_by(self, user: User) -> AnnotationQuerySet:
+        """The review queue of this user: submitted work of the projects where they review."""
+        queue = self.submitted_queue()
+        if permissions.is_admin(user):
+            return queue
+        return queue.filter(project__in=permissions.roles(user).projects(permissions.REVIEWS))
+
+    def exportable_by(self, user: User) -> AnnotationQuerySet:
+        """What the user may export: visible annotations of the projects where they export."""
+        visible = self.visible_to(user)
+        if permissions.is_admin(user):
+            return visible
+        return visible.filter(project__in=permissions.roles(user).projects(permissions.EXPORTS))
 
     def with_related(self) -> AnnotationQuerySet:
         """Join and prefetch everything an annotation is shown with: no query per row.
@@ -43,7 +89,7 @@ class AnnotationQuerySet(models.QuerySet):
         """
         evidence_link = related(self.model, "evidence_links")
         annotation_link = related(self.model, "outgoing_links")
-        return self.select_related("author", "reviewer").prefetch_related(
+        return self.select_related("author", "reviewer", "project").prefetch_related(
             Prefetch(
                 "evidence_links",
                 queryset=evidence_link.objects.select_related("evidence").order_by(
@@ -83,13 +129,20 @@ class AnnotationQuerySet(models.QuerySet):
 
 
 class ArticleQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ArticleQuerySet:
+        """Articles of the projects where the user holds a role (all, for superusers)."""
+        if permissions.is_admin(user):
+            return self
+        return self.filter(project__in=permissions.roles(user).projects())
+
     def with_counts(self, user: User) -> ArticleQuerySet:
         """Annotate counts per label and per status over the annotations the user may see.
 
         Correlated subqueries, computed for the rows of the page only: a GROUP BY over every
         annotation would cost the same for 25 articles as for all of them.
         """
-        visible = related(self.model, "annotations").objects.filter(annotation_visibility(user))
+        annotations = related(self.model, "annotations")
+        visible = annotations.objects.filter(annotation_visibility(annotations, user))
 
         def count(**lookup: str) -> Coalesce:
             rows = visible.filter(article=OuterRef("pk"), **lookup).order_by()
@@ -123,3 +176,63 @@ class ArticleQuerySet(models.QuerySet):
         for word in words.split():
             queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
         return queryset
+
+
+class ProjectScopedQuerySet(models.QuerySet):
+    """Rows that belong to a project (evidence, assignments): what a user may see of them."""
+
+    def visible_to(self, user: User) -> ProjectScopedQuerySet:
+        if permissions.is_admin(user):
+            return self
+        return self.filter(project__in=permissions.roles(user).projects())
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ProjectQuerySet:
+        """The projects where the user holds a role (all, for superusers)."""
+        return self.where(user)
+
+    def where(self, user: User, roles: frozenset[str] | None = None) -> ProjectQuerySet:
+        """The projects where the user holds any of `roles` (any role, when None)."""
+        if permissions.is_admin(user):
+            return self
+        return self.filter(pk__in=permissions.roles(user).projects(roles))
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> AssignmentQuerySet:
+        """Assignments in the user's projects; annotators see only their own."""
+        if permissions.is_admin(user):
+            return self
+        held = permissions.roles(user)
+        return self.filter(
+            Q(article__project__in=held.projects(permissions.SEES_ALL))
+            | Q(annotator=user, article__project__in=held.projects())
+        )
+
+    def work_of(self, user: User) -> AssignmentQuerySet:
+        """My work: the user's assignments, open ones first, oldest due first, with counts of
+        their own annotations on each article by status."""
+        annotations = related(related(self.model, "article"), "annotations")
+
+        def mine(**lookup: str) -> Coalesce:
+            rows = annotations.objects.filter(
+                article=OuterRef("article"), author=user, **lookup
+            ).order_by()
+            return Coalesce(
+                Subquery(rows.values("article").annotate(n=Count("pk")).values("n")[:1]), 0
+            )
+
+        counts = {f"n_{status}": mine(status=status) for status in Status.values}
+        return (
+            self.filter(annotator=user)
+            .select_related("article__project")
+            .defer("article__body")
+            .annotate(n_mine=mine(), **counts)
+            .order_by(
+                models.Case(models.When(state=AssignmentState.DONE, then=1), default=0),
+                models.F("due_on").asc(nulls_last=True),
+                "created_at",
+                "id",
+            )
+        )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from django.db.models import Q
+
 from annotations.choices import Status
 
 # In the author's hands: they may change it, submit it or delete it.
@@ -19,9 +21,14 @@ REVIEWED = frozenset({Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED
 # Approved work is frozen for everyone, admins included: changing it means reopening it, which
 # sends it back to its author and through review again (the "reopen" transition below).
 FROZEN = frozenset({Status.APPROVED})
-# What the review queue holds, and what exports hand out unless asked for more.
+# What the review queue holds.
 AWAITING_REVIEW = Status.SUBMITTED
-EXPORTED_BY_DEFAULT = Status.APPROVED
+
+
+def exported_by_default() -> Q:
+    """What exports hand out unless asked for other statuses: approved work, and submitted
+    work too in projects that do not require review before export."""
+    return Q(status=Status.APPROVED) | Q(status=Status.SUBMITTED, project__review_required=False)
 
 
 def is_editable(status: str) -> bool:

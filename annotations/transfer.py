@@ -26,11 +26,24 @@ from annotations.models import (
     Annotation,
     AnnotationLink,
     Article,
+    Assignment,
     Evidence,
     EvidenceLink,
+    Membership,
+    Project,
     ReviewEvent,
 )
 
+PROJECT_FIELDS = [
+    "slug",
+    "name",
+    "description",
+    "guidelines",
+    "annotators_per_article",
+    "blind",
+    "review_required",
+]
+LEGACY_GROUP_ROLES = {"Annotators": "annotator", "Reviewers": "reviewer", "Exporters": "exporter"}
 FORMAT = "fact-check-workbench/2"
 LEGACY_FORMAT = "fact-check-workbench/1"  # no closing record: loaded only when asked to
 CHUNK = 2000
@@ -66,16 +79,39 @@ def _records() -> Iterator[dict[str, Any]]:
             "date_joined": _when(user.date_joined),
             "groups": sorted(g.name for g in user.groups.all()),
         }
-    keys: dict[str, dict[int, int]] = {"article": {}, "evidence": {}, "annotation": {}}
+    keys: dict[str, dict[int, int]] = {
+        "project": {},
+        "article": {},
+        "evidence": {},
+        "annotation": {},
+    }
 
     def key(kind: str, pk: int) -> int:
         return keys[kind].setdefault(pk, len(keys[kind]) + 1)
+
+    for project in Project.objects.order_by("id").iterator(chunk_size=CHUNK):
+        yield {
+            "type": "project",
+            "key": key("project", project.pk),
+            **{name: getattr(project, name) for name in PROJECT_FIELDS},
+            "created_at": _when(project.created_at),
+        }
+    memberships = Membership.objects.order_by("id").select_related("user")
+    for membership in memberships.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "membership",
+            "project": keys["project"][membership.project_id],
+            "user": membership.user.get_username(),
+            "role": membership.role,
+            "created_at": _when(membership.created_at),
+        }
 
     articles = Article.objects.order_by("id").select_related("created_by")
     for article in articles.iterator(chunk_size=CHUNK):
         yield {
             "type": "article",
             "key": key("article", article.pk),
+            "project": keys["project"][article.project_id],
             "title": article.title,
             "publisher": article.publisher,
             "byline": article.byline,
@@ -90,6 +126,7 @@ def _records() -> Iterator[dict[str, Any]]:
         yield {
             "type": "evidence",
             "key": key("evidence", evidence.pk),
+            "project": keys["project"][evidence.project_id],
             "url": evidence.url,
             "title": evidence.title,
             "publisher": evidence.publisher,
@@ -141,6 +178,19 @@ def _records() -> Iterator[dict[str, Any]]:
             "created_at": _when(event.created_at),
         }
 
+    assignments = Assignment.objects.order_by("id").select_related("annotator", "assigned_by")
+    for assignment in assignments.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "assignment",
+            "article": keys["article"][assignment.article_id],
+            "annotator": assignment.annotator.get_username(),
+            "state": assignment.state,
+            "due_on": _when(assignment.due_on),
+            "assigned_by": _username(assignment.assigned_by),
+            "created_at": _when(assignment.created_at),
+            "done_at": _when(assignment.done_at),
+        }
+
 
 def _line(item: dict[str, Any]) -> str:
     return json.dumps(item, ensure_ascii=False) + "\n"
@@ -163,12 +213,15 @@ def export_all(out: TextIO) -> int:
 ORDER = [
     "format",
     "user",
+    "project",
+    "membership",
     "article",
     "evidence",
     "annotation",
     "evidence_link",
     "link",
     "review_event",
+    "assignment",
     "end",
 ]
 
@@ -219,7 +272,13 @@ class _Loader:
         self.format: str | None = None
         self.ended = False
         self.users: dict[str, Any] = {}
-        self.keys: dict[str, dict[int, int]] = {"article": {}, "evidence": {}, "annotation": {}}
+        self.article_projects: dict[int, int] = {}
+        self.keys: dict[str, dict[int, int]] = {
+            "project": {},
+            "article": {},
+            "evidence": {},
+            "annotation": {},
+        }
         self.counts: dict[str, int] = {}
         self.stage = 0
         self.updated: list[tuple[type, int, str]] = []
@@ -286,6 +345,12 @@ class _Loader:
             defaults={**fields, "date_joined": dt.datetime.fromisoformat(item["date_joined"])},
         )
         user.groups.set(Group.objects.filter(name__in=item["groups"]))
+        if self.format == LEGACY_FORMAT:  # before projects, the groups were the roles
+            for group in item["groups"]:
+                if group in LEGACY_GROUP_ROLES:
+                    Membership.objects.get_or_create(
+                        project=self._legacy_project(), user=user, role=LEGACY_GROUP_ROLES[group]
+                    )
         self.users[user.username] = user
 
     def _user_named(self, username: str | None):
@@ -308,8 +373,48 @@ class _Loader:
         if updated_at:
             self.updated.append((type(obj), obj.pk, updated_at))
 
+    def _project_of(self, item: dict[str, Any]) -> int:
+        if self.format == LEGACY_FORMAT:
+            return self._legacy_project().pk
+        return self._key("project", item["project"])
+
+    def _legacy_project(self) -> Project:
+        """Where a file from before projects lands: one project, as the upgrade does."""
+        project, _ = Project.objects.get_or_create(slug="newsroom", defaults={"name": "Newsroom"})
+        return project
+
+    def _project(self, item: dict[str, Any]) -> None:
+        # An empty database still has the project its migrations made: fill that one in.
+        project = Project.objects.filter(slug=item["slug"]).first() or Project()
+        for name in PROJECT_FIELDS:
+            setattr(project, name, item[name])
+        project.created_at = item["created_at"]
+        self._save(project, "project", item["key"])
+
+    def _membership(self, item: dict[str, Any]) -> None:
+        Membership.objects.update_or_create(
+            project_id=self._key("project", item["project"]),
+            user=self._user_named(item["user"]),
+            role=item["role"],
+            defaults={"created_at": item["created_at"]},
+        )
+
+    def _assignment(self, item: dict[str, Any]) -> None:
+        assignment = Assignment(
+            article_id=self._key("article", item["article"]),
+            annotator=self._user_named(item["annotator"]),
+            state=item["state"],
+            due_on=item["due_on"],
+            assigned_by=self._user_named(item["assigned_by"]),
+            created_at=item["created_at"],
+            done_at=item["done_at"],
+        )
+        self._save(assignment, None, None)
+
     def _article(self, item: dict[str, Any]) -> None:
+        project_id = self._project_of(item)
         article = Article(
+            project_id=project_id,
             title=item["title"],
             publisher=item["publisher"],
             byline=item["byline"],
@@ -320,9 +425,11 @@ class _Loader:
             created_at=item["created_at"],
         )
         self._save(article, "article", item["key"], item["updated_at"])
+        self.article_projects[article.pk] = project_id
 
     def _evidence(self, item: dict[str, Any]) -> None:
         evidence = Evidence(
+            project_id=self._project_of(item),
             url=item["url"],
             title=item["title"],
             publisher=item["publisher"],
@@ -335,8 +442,10 @@ class _Loader:
 
     def _annotation(self, item: dict[str, Any]) -> None:
         stored = [*shape.names("text", "number", "time"), "version"]
+        article_id = self._key("article", item["article"])
         annotation = Annotation(
-            article_id=self._key("article", item["article"]),
+            article_id=article_id,
+            project_id=self.article_projects[article_id],
             **{name: self._user_named(item[name]) for name in shape.names("user")},
             **{name: item[name] for name in stored if name != "updated_at"},  # see finish()
         )

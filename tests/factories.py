@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import factory
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from annotations import anchoring
-from annotations.choices import Label
-from annotations.models import Annotation, Article, Evidence
-from annotations.permissions import ANNOTATORS, EXPORTERS, REVIEWERS
+from annotations.choices import Label, Role
+from annotations.models import Annotation, Article, Evidence, Membership, Project
 
 PASSWORD = "correct horse battery staple"
 
@@ -28,37 +23,40 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
-    def groups(self, create, extracted, **kwargs):
+    def roles(self, create, extracted, **kwargs):
+        """roles=[...] gives the user those roles in `project` (the default project)."""
         if create and extracted:
-            self.groups.add(*_groups(extracted))
+            project = kwargs.get("project") or default_project()
+            for role in extracted:
+                Membership.objects.get_or_create(project=project, user=self, role=role)
 
 
-def _groups(names):
-    """The named groups, made by the data migration again if a transactional test flushed them."""
-    groups = list(Group.objects.filter(name__in=names))
-    if len(groups) < len(names):
-        importlib.import_module("annotations.migrations.0002_groups").create_groups(apps, None)
-        importlib.import_module("annotations.migrations.0005_exporters").grant(apps, None)
-        groups = list(Group.objects.filter(name__in=names))
-    return groups
+def default_project() -> Project:
+    """The project every factory uses unless told otherwise (as after the upgrade)."""
+    return Project.objects.get_or_create(slug="newsroom", defaults={"name": "Newsroom"})[0]
 
 
-def annotator(**kwargs):
-    return UserFactory(groups=[ANNOTATORS], **kwargs)
+def annotator(project=None, **kwargs):
+    return UserFactory(roles=[Role.ANNOTATOR], roles__project=project, **kwargs)
 
 
-def exporter(**kwargs):
-    return UserFactory(groups=[EXPORTERS], **kwargs)
+def exporter(project=None, **kwargs):
+    return UserFactory(roles=[Role.EXPORTER], roles__project=project, **kwargs)
 
 
-def reviewer(**kwargs):
-    return UserFactory(groups=[REVIEWERS], is_staff=True, **kwargs)
+def reviewer(project=None, **kwargs):
+    return UserFactory(roles=[Role.REVIEWER], roles__project=project, is_staff=True, **kwargs)
+
+
+def manager(project=None, **kwargs):
+    return UserFactory(roles=[Role.MANAGER], roles__project=project, is_staff=True, **kwargs)
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Article
 
+    project = factory.LazyFunction(default_project)
     title = factory.Sequence(lambda n: f"Article {n}")
     publisher = "The Test Gazette"
     byline = "Zoë Ångström"
@@ -76,6 +74,7 @@ class AnnotationFactory(factory.django.DjangoModelFactory):
         exclude = ("length",)
 
     article = factory.SubFactory(ArticleFactory)
+    project = factory.LazyAttribute(lambda a: a.article.project)
     author = factory.SubFactory(UserFactory)
     label = Label.CLAIM
     start = 4
@@ -90,6 +89,7 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Evidence
 
+    project = factory.LazyFunction(default_project)
     url = factory.Sequence(lambda n: f"https://example.org/source/{n}")
     title = factory.Sequence(lambda n: f"Source {n}")
     publisher = "Statistics Office"

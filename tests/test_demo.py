@@ -2,8 +2,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from annotations import permissions
 from annotations.choices import Status
-from annotations.models import Annotation, AnnotationLink, Article, EvidenceLink, ReviewEvent
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Assignment,
+    EvidenceLink,
+    Project,
+    ReviewEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +51,27 @@ def test_demo_has_annotations_in_several_states_with_non_ascii_text(settings):
         assert annotation.article.body[annotation.start : annotation.end] == annotation.quote
 
 
-def test_demo_users_are_in_their_groups(settings):
+def test_demo_shows_projects_roles_assignments_and_double_annotation(settings):
     settings.DEBUG = True
     call_command("load_demo")
-    reviewer = get_user_model().objects.get(username="reviewer1")
-    assert reviewer.has_perm("annotations.review_annotation")
-    assert (
-        get_user_model().objects.get(username="annotator1").has_perm("annotations.add_annotation")
+    users = {u.username: u for u in get_user_model().objects.all()}
+    newsroom = Project.objects.get(slug="newsroom")
+    study = Project.objects.get(slug="clinic-study")
+    assert permissions.is_reviewer(users["reviewer1"], newsroom)
+    assert permissions.can_create_annotation(users["annotator1"], newsroom)
+    assert permissions.can_manage(users["manager1"], study)
+    assert not permissions.can_export(users["exporter1"], study)
+    assert study.blind and study.annotators_per_article == 2
+    (story,) = study.articles.all()
+    assert set(story.annotations.values_list("author__username", flat=True)) == {
+        "annotator1",
+        "annotator2",
+    }
+    assert not story.annotations.filter(status=Status.DRAFT).exists()  # marked done: submitted
+    states = set(
+        Assignment.objects.filter(article__project=newsroom).values_list("state", flat=True)
     )
+    assert states == {"todo", "in_progress", "done"}
 
 
 def test_demo_loader_refuses_with_debug_off_unless_forced(settings):

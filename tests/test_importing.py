@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 
 from annotations.importing import ImportFileError, import_file
 from annotations.models import Article
+from tests.factories import default_project
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_txt_file_first_line_is_title(tmp_path):
     path = tmp_path / "story.txt"
     path.write_text("Héadline “quoted”\nFirst paragraph.\r\n\r\nSecond 🚀.  \n", encoding="utf-8")
-    result = import_file(path)
+    result = import_file(path, project=default_project())
     (article,) = result.created
     assert article.title == "Héadline “quoted”"
     assert article.body == "First paragraph.\n\nSecond 🚀."
@@ -32,7 +33,7 @@ def test_jsonl_file_imports_every_line_with_metadata(tmp_path):
         {"title": "Two", "body": "Body two.", "publisher": None, "url": None, "published": None},
     ]
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
-    result = import_file(path)
+    result = import_file(path, project=default_project())
     assert [a.title for a in result.created] == ["One", "Two"]
     one = Article.objects.get(title="One")
     assert (one.publisher, one.source_url, one.byline) == (
@@ -54,7 +55,7 @@ def test_a_bad_line_names_file_and_line_and_imports_nothing_of_that_file(tmp_pat
         encoding="utf-8",
     )
     with pytest.raises(ImportFileError) as error:
-        import_file(path)
+        import_file(path, project=default_project())
     assert error.value.line == 3
     assert str(error.value).startswith(f"{path}:3:")
     assert not Article.objects.exists()
@@ -77,7 +78,7 @@ def test_each_kind_of_bad_record_is_explained(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps({"title": "ok", "body": "ok"}) + "\n" + json.dumps(line) + "\n")
     with pytest.raises(ImportFileError, match=message) as error:
-        import_file(path)
+        import_file(path, project=default_project())
     assert error.value.line == 2
     assert not Article.objects.exists()
 
@@ -86,15 +87,15 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("Title\nfine line\ncaf\xe9 au lait\n".encode("latin-1"))
     with pytest.raises(ImportFileError, match="not valid UTF-8") as error:
-        import_file(path)
+        import_file(path, project=default_project())
     assert error.value.line == 3
 
 
 def test_reimporting_the_same_article_does_not_duplicate_it(tmp_path):
     path = tmp_path / "story.txt"
     path.write_text("Title\nBody text.\n", encoding="utf-8")
-    import_file(path)
-    again = import_file(path)
+    import_file(path, project=default_project())
+    again = import_file(path, project=default_project())
     assert again.created == []
     assert len(again.existing) == 1
     assert Article.objects.count() == 1

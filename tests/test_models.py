@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations.models import Annotation, Article, Evidence
-from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, default_project
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +50,17 @@ def test_validation_counts_code_points_after_an_emoji():
     article = ArticleFactory(body="Launch 🚀 went fine, said NASA.")
     start = article.body.index("went")
     ok = Annotation(
-        article=article, author=_user(), label="claim", start=start, end=start + 4, quote="went"
+        project=article.project,
+        article=article,
+        author=_user(),
+        label="claim",
+        start=start,
+        end=start + 4,
+        quote="went",
     )
     ok.full_clean()
     utf16 = Annotation(
+        project=article.project,
         article=article,
         author=ok.author,
         label="claim",
@@ -88,7 +95,7 @@ def test_evidence_url_must_be_http_or_https():
             Evidence(url=url, title="t").full_clean()
         assert "url" in error.value.message_dict
     with pytest.raises(IntegrityError), transaction.atomic():
-        Evidence.objects.create(url="javascript:alert(1)", title="t")
+        Evidence.objects.create(url="javascript:alert(1)", title="t", project=default_project())
     EvidenceFactory(url="https://example.org/ok").full_clean()
 
 

@@ -7,7 +7,14 @@ from django.test import Client
 
 from annotations.choices import Status
 from annotations.models import Annotation, Evidence
-from tests.factories import AnnotationFactory, ArticleFactory, UserFactory, exporter, reviewer
+from tests.factories import (
+    AnnotationFactory,
+    ArticleFactory,
+    EvidenceFactory,
+    UserFactory,
+    exporter,
+    reviewer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +32,7 @@ def hostile(annotator):
         article=article, author=annotator, start=0, length=7, status=Status.SUBMITTED
     )
     Annotation.objects.filter(pk=annotation.pk).update(note=PAYLOAD)
-    evidence = Evidence.objects.create(url="https://example.org/x", title=PAYLOAD, publisher=IMG)
+    evidence = EvidenceFactory(url="https://example.org/x", title=PAYLOAD, publisher=IMG)
     annotation.evidence_links.create(evidence=evidence, stance="context", note=PAYLOAD)
     return annotation
 

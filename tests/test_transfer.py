@@ -5,9 +5,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations import demo
-from annotations.models import Annotation, Article, Evidence, ReviewEvent
+from annotations import demo, permissions
+from annotations.models import Annotation, Article, Evidence, Project, ReviewEvent
 from annotations.transfer import TransferError, import_all
+from tests.factories import AnnotationFactory, ArticleFactory, annotator
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,7 @@ def wipe() -> None:
     Article.objects.all().delete()
     Evidence.objects.all().delete()
     get_user_model().objects.all().delete()
+    Project.objects.exclude(slug="newsroom").delete()  # as a fresh database has it
 
 
 def dump(tmp_path, name: str) -> str:
@@ -38,6 +40,9 @@ def test_everything_round_trips_through_an_empty_database(tmp_path):
         "evidence_link",
         "link",
         "review_event",
+        "project",
+        "membership",
+        "assignment",
         "end",
     }
     counts = (Article.objects.count(), Annotation.objects.count(), ReviewEvent.objects.count())
@@ -53,7 +58,7 @@ def test_everything_round_trips_through_an_empty_database(tmp_path):
     assert second == first
     annotator = get_user_model().objects.get(username="annotator1")
     assert annotator.check_password("annotate-demo-1")  # log-ins survive
-    assert annotator.groups.filter(name="Annotators").exists()
+    assert permissions.can_create_annotation(annotator, Project.objects.get(slug="newsroom"))
 
 
 def test_import_refuses_a_database_that_is_not_empty(tmp_path):
@@ -122,14 +127,37 @@ def test_invalid_utf8_is_named_with_its_line(tmp_path):
         call_command("import_all", str(tmp_path / "latin.jsonl"))
 
 
-def test_a_file_of_the_previous_format_loads_only_when_asked(tmp_path):
-    demo.load()
-    lines = dump(tmp_path, "data.jsonl").splitlines(keepends=True)
-    legacy = [lines[0].replace("fact-check-workbench/2", "fact-check-workbench/1"), *lines[1:-1]]
-    (tmp_path / "v1.jsonl").write_text("".join(legacy), encoding="utf-8")
-    count = Annotation.objects.count()
+def as_previous_format(text: str) -> str:
+    """The file the release before projects wrote: no projects, roles as groups, no end."""
+    records = []
+    for line in text.splitlines()[:-1]:
+        record = json.loads(line)
+        if record["type"] in ("project", "membership", "assignment"):
+            continue
+        record.pop("project", None)
+        if record["type"] == "format":
+            record["format"] = "fact-check-workbench/1"
+        if record["type"] == "user" and record["username"] == "writer":
+            record["groups"] = ["Annotators"]
+        records.append(json.dumps(record))
+    return "\n".join(records) + "\n"
+
+
+def test_a_file_of_the_previous_format_loads_only_when_asked_into_one_project(tmp_path):
+    writer = annotator(username="writer")
+    article = ArticleFactory()
+    AnnotationFactory(article=article, author=writer)
+    AnnotationFactory(article=article, author=writer, start=12, status="submitted")
+    legacy = as_previous_format(dump(tmp_path, "data.jsonl"))
+    (tmp_path / "v1.jsonl").write_text(legacy, encoding="utf-8")
     wipe()
+    Project.objects.all().delete()
     with pytest.raises(CommandError, match="--unverified"):
         call_command("import_all", str(tmp_path / "v1.jsonl"))
     call_command("import_all", str(tmp_path / "v1.jsonl"), "--unverified", stdout=io.StringIO())
-    assert Annotation.objects.count() == count
+    (project,) = Project.objects.all()
+    assert project.slug == "newsroom"
+    assert set(Annotation.objects.values_list("project", flat=True)) == {project.pk}
+    assert Annotation.objects.count() == 2
+    writer = get_user_model().objects.get(username="writer")
+    assert permissions.can_create_annotation(writer, project)  # the group became the role

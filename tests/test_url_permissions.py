@@ -11,6 +11,7 @@ import re
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -18,7 +19,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from annotations.choices import Status
-from annotations.models import Article
+from annotations.models import Article, Assignment, Project
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -31,14 +32,19 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# "norole": logged in, but in no group and not staff: reads nothing until given a role.
-ROLES = ["anonymous", "annotator", "other", "reviewer", "exporter", "admin", "norole"]
+# "norole": logged in, but in no project and not staff: reads nothing until given a role.
+# "outsider": an annotator of another project: sees nothing of this one (its ids are 404).
+ROLES = ["anonymous", "annotator", "other", "reviewer", "exporter", "admin", "norole", "outsider"]
 
 
-def expect(*codes: int, norole: int | None = None) -> dict[str, int]:
-    """Codes per role in ROLES order; one with no role answers as an annotator unless told."""
-    codes_by_role = dict(zip(ROLES[:-1], codes, strict=True))
-    return codes_by_role | {"norole": codes_by_role["annotator"] if norole is None else norole}
+def expect(*codes: int, norole: int | None = None, outsider: int | None = None) -> dict[str, int]:
+    """Codes per role in ROLES order; the last two answer as an annotator unless told."""
+    codes_by_role = dict(zip(ROLES[:-2], codes, strict=True))
+    annotator_code = codes_by_role["annotator"]
+    return codes_by_role | {
+        "norole": annotator_code if norole is None else norole,
+        "outsider": annotator_code if outsider is None else outsider,
+    }
 
 
 EVERYONE_OK = expect(200, 200, 200, 200, 200, 200)
@@ -51,18 +57,33 @@ NOT_ALLOWED = expect(405, 405, 405, 405, 405, 405)
 # Named routes outside the model admins.
 EXPECTED: dict[str, dict[str, int]] = {
     "article-list": LOGGED_IN,
-    "article-detail": LOGGED_IN,
+    "article-detail": LOGGED_IN | {"outsider": 404},
+    "home": expect(302, 302, 302, 302, 302, 302, norole=403),  # to My work or the articles
+    "my-work": LOGGED_IN,
+    # The annotator's assignment: only they mark it done.
+    "mark-done": expect(302, 200, 404, 404, 404, 404, norole=403, outsider=404),
+    "project-guidelines": LOGGED_IN | {"outsider": 404},
     "login": EVERYONE_OK,
     "logout": NOT_ALLOWED,  # log-out is a POST
     "api-schema": EVERYONE_OK,  # documentation, no data
     "api-docs": EVERYONE_OK,
     "api-export-annotations": expect(401, 403, 403, 200, 200, 200),
     "api-article-list": API,
-    "api-article-detail": API,
-    "api-article-annotations": API,
+    "api-article-detail": API | {"outsider": 404},
+    "api-article-annotations": API | {"outsider": 404},
+    "api-project-list": API,
+    "api-project-detail": API | {"outsider": 404},
+    "api-project-members": API | {"outsider": 404},
+    "api-project-progress": API | {"outsider": 404},
+    "api-project-remove-member": API_GET_NOT_ALLOWED,
+    "api-project-auto-assign": API_GET_NOT_ALLOWED,
+    "api-assignment-list": API,
+    # The annotator's own assignment: annotators see theirs, reviewers and exporters all.
+    "api-assignment-detail": expect(401, 200, 404, 200, 200, 200, norole=403, outsider=404),
+    "api-assignment-done": API_GET_NOT_ALLOWED,
     "api-annotation-list": API,
     # The annotator's draft: private to its author (and admins).
-    "api-annotation-detail": expect(401, 200, 404, 404, 404, 200, norole=403),
+    "api-annotation-detail": expect(401, 200, 404, 404, 404, 200, norole=403, outsider=404),
     "api-annotation-add-link": API_GET_NOT_ALLOWED,
     "api-annotation-approve": API_GET_NOT_ALLOWED,
     "api-annotation-attach-evidence": API_GET_NOT_ALLOWED,
@@ -74,7 +95,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-annotation-submit": API_GET_NOT_ALLOWED,
     "api-annotation-withdraw": API_GET_NOT_ALLOWED,
     "api-evidence-list": API,
-    "api-evidence-detail": API,
+    "api-evidence-detail": API | {"outsider": 404},
     "admin:index": STAFF_ONLY,
     "admin:login": expect(200, 200, 200, 302, 200, 302),  # staff already in: to the index
     "admin:logout": expect(302, 302, 302, 405, 302, 405),  # a POST, for staff
@@ -94,6 +115,8 @@ REVIEWER_ADMIN = {
     "annotations_annotation": {"view"},
     "annotations_article": {"view", "add"},
     "annotations_evidence": {"view"},
+    "annotations_project": {"view"},
+    "annotations_assignment": {"view"},
     "auth_group": set(),
     "auth_user": set(),
     "authtoken_tokenproxy": set(),
@@ -119,6 +142,7 @@ ACTIONS = {
     "delete": "delete",
     "password_change": "change",
     "redirect": "view",
+    "progress": "view",
 }
 
 
@@ -172,6 +196,9 @@ def world():
         "exporter": exporter(username="exporter"),
         "admin": UserFactory(username="admin", is_staff=True, is_superuser=True),
         "norole": UserFactory(username="norole"),
+        "outsider": annotator(
+            username="outsider", project=Project.objects.create(name="Elsewhere", slug="elsewhere")
+        ),
     }
     article = ArticleFactory()
     draft = AnnotationFactory(article=article, author=users["annotator"])
@@ -179,6 +206,9 @@ def world():
         article=article, author=users["other"], status=Status.SUBMITTED, start=10
     )
     evidence = EvidenceFactory()
+    assignment = Assignment.objects.create(article=article, annotator=users["annotator"])
+    project = article.project
+    project.save()  # a history row to link to (the upgrade made this project without one)
     Token.objects.create(user=users["other"])
     now = timezone.now()
     where = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "other"}
@@ -194,8 +224,13 @@ def world():
         "history:annotations_reviewqueue": submitted.history.first().history_id,
         "history:annotations_article": article.history.first().history_id,
         "history:annotations_evidence": evidence.history.first().history_id,
+        "history:annotations_project": project.history.first().history_id,
+        "history:annotations_assignment": assignment.history.first().history_id,
+        "project": article.project.pk,
+        "slug": article.project.slug,
+        "assignment": assignment.pk,
         "user": users["other"].pk,
-        "group": 1,
+        "group": Group.objects.create(name="Desk editors").pk,
         "attempt": attempt.pk,
         "access_log": access_log.pk,
         "failure_log": failure_log.pk,
@@ -208,6 +243,8 @@ OBJECT_FOR_MODEL = {
     "annotations_annotation": "submitted",
     "annotations_article": "article",
     "annotations_evidence": "evidence",
+    "annotations_project": "project",
+    "annotations_assignment": "assignment",
     "auth_group": "group",
     "auth_user": "user",
     "authtoken_tokenproxy": "user",  # DRF's TokenProxy is keyed by its user in admin
@@ -229,6 +266,8 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
         return "/admin/autocomplete/"
     if model:
         target = ids[OBJECT_FOR_MODEL.get(model, "submitted")]
+    elif "assignment" in key or key == "mark-done":
+        target = ids["assignment"]
     elif "article" in key:
         target = ids["article"]
     elif "evidence-detail" in key:
@@ -241,8 +280,11 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
     url = url.replace("^", "").replace("$", "")
     url = re.sub(r"\(\?P<evidence_id>[^)]+\)", str(ids["evidence"]), url)
     url = re.sub(r"\(\?P<target_id>[^)]+\)", str(ids["draft"]), url)
+    url = re.sub(r"\(\?P<membership_id>[^)]+\)", "1", url)
+    url = re.sub(r"\(\?P<slug>[^)]+\)", ids["slug"], url)
+    url = url.replace("<slug:slug>", ids["slug"])
     url = re.sub(r"\(\?P<pk>[^)]+\)", str(target), url)
-    url = re.sub(r"<(?:int:|path:)?(?:pk|object_id|id)>", str(target), url)
+    url = re.sub(r"<(?:int:|path:|str:)?(?:pk|object_id|id)>", str(target), url)
     return "/" + url
 
 

@@ -19,6 +19,6 @@ class WorkbenchAdminSite(admin.AdminSite):
 
         extra_context = dict(extra_context or {})
         if permissions.is_reviewer(request.user):
-            waiting = Annotation.objects.submitted_queue()
+            waiting = Annotation.objects.awaiting_review_by(request.user)
             extra_context["review_waiting"] = waiting.count()
         return super().index(request, extra_context)

@@ -1,3 +1,3 @@
-"""Django admin: the review queue, and management of articles, annotations and evidence."""
+"""Django admin: the review queue, projects, and management of articles, annotations, evidence."""
 
-from annotations.admin import content, review  # noqa: F401  (registers the model admins)
+from annotations.admin import content, projects, review  # noqa: F401  (registers the admins)

@@ -10,9 +10,49 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import editing, permissions, statuses
-from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent
+from annotations.admin.filters import ProjectListFilter
+from annotations.choices import Role
+from annotations.models import Annotation, Article, Evidence, EvidenceLink, Project, ReviewEvent
 from annotations.querysets import row_count
 from annotations.shape import ANNOTATION_FIELDS
+
+
+class ProjectScoped:
+    """Admin screens over project data: a member sees their projects' rows, nobody else's.
+
+    Who may view, add, change or delete asks annotations.permissions with the object, so a
+    reviewer of one project reads another project's rows nowhere in admin, not even by id.
+    """
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return permissions.is_admin(request.user) or bool(
+                permissions.roles(request.user).projects(MANAGES)
+            )
+        return permissions.can_manage(request.user, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("project")  # its annotations and evidence belong there too
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            kwargs["queryset"] = Project.objects.where(request.user, self.adding_roles)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+MANAGES = frozenset({Role.MANAGER})
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -74,9 +114,18 @@ class ArticleAnnotationInline(ReadOnlyInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "publisher", "published_on", "annotation_count", "created_at"]
-    list_filter = ["publisher"]
+class ArticleAdmin(ProjectScoped, SimpleHistoryAdmin):
+    adding_roles = permissions.ADDS_ARTICLES
+    list_display = [
+        "title",
+        "project",
+        "publisher",
+        "published_on",
+        "annotation_count",
+        "created_at",
+    ]
+    list_select_related = ["project"]
+    list_filter = [ProjectListFilter, "publisher"]
     search_fields = ["title", "publisher"]
     readonly_fields = ["body_hash", "created_by", "created_at", "updated_at"]
     inlines = [ArticleAnnotationInline]
@@ -87,6 +136,9 @@ class ArticleAdmin(SimpleHistoryAdmin):
         return (
             super().get_queryset(request).annotate(n_annotations=row_count(Annotation, "article"))
         )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_create_article(request.user)
 
     @admin.display(description="annotations", ordering="n_annotations")
     def annotation_count(self, article: Article) -> int:
@@ -125,12 +177,12 @@ class ArticleAdmin(SimpleHistoryAdmin):
         return {statuses.label(status): n for status, n in counts.items()}
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        """Reviewed work goes only by a superuser's hand."""
-        if not super().has_delete_permission(request, obj):
-            return False
-        if obj is not None and self._reviewed(obj):
-            return request.user.is_superuser
-        return True
+        """Managers delete their project's articles; reviewed work goes only by a superuser."""
+        if obj is None:
+            return self.has_change_permission(request)
+        if self._reviewed(obj):
+            return permissions.is_admin(request.user)
+        return permissions.can_manage(request.user, obj)
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
@@ -169,7 +221,7 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 
     list_display = ["short_quote", "label", "status", "article", "author", "updated_at"]
     list_select_related = ["article", "author"]
-    list_filter = ["label", "status"]
+    list_filter = [ProjectListFilter, "label", "status"]
     search_fields = ["quote", "article__title"]
     ordering = ["-id"]
     show_full_result_count = False
@@ -179,6 +231,12 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Annotation.objects.visible_to(request.user).select_related("article", "author")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user, obj)
 
     @admin.display(description="quote")
     def short_quote(self, annotation: Annotation) -> str:
@@ -209,8 +267,11 @@ class EvidenceUseInline(ReadOnlyInline):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "url", "publisher", "annotation_count", "created_at"]
+class EvidenceAdmin(ProjectScoped, SimpleHistoryAdmin):
+    adding_roles = frozenset({Role.ANNOTATOR})
+    list_display = ["title", "url", "project", "publisher", "annotation_count", "created_at"]
+    list_select_related = ["project"]
+    list_filter = [ProjectListFilter]
     search_fields = ["title", "url", "publisher"]
     readonly_fields = ["added_by", "created_at"]
     inlines = [EvidenceUseInline]
@@ -227,6 +288,12 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     @admin.display(description="annotations", ordering="n_annotations")
     def annotation_count(self, evidence: Evidence) -> int:
         return evidence.n_annotations
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_add_evidence(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.is_admin(request.user)
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:

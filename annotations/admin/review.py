@@ -18,7 +18,9 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from annotations import anchoring, inputs, permissions, statuses, workflow
+from annotations.admin.filters import ProjectListFilter
 from annotations.concurrency import Busy, VersionConflict
+from annotations.inputs import is_id
 from annotations.models import Annotation, Article, ReviewQueue
 
 # The decisions taken on this page: on a submitted annotation, and reopening an approved one.
@@ -50,13 +52,13 @@ class WaitingFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _waiting_in(outer: str) -> Exists:
-    """Whether the outer row (an article or a user) has submitted annotations.
+def _waiting_in(outer: str, user) -> Exists:
+    """Whether the outer row (an article or a user) has annotations in this reviewer's queue.
 
     EXISTS per candidate rather than DISTINCT over the queue: with a large queue this reads a
     few index entries per article or author instead of every waiting annotation.
     """
-    waiting = Annotation.objects.filter(status=statuses.AWAITING_REVIEW)
+    waiting = Annotation.objects.awaiting_review_by(user).order_by()
     return Exists(waiting.filter(**{outer: OuterRef("pk")}))
 
 
@@ -65,11 +67,12 @@ class ArticleWaitingFilter(admin.SimpleListFilter):
     parameter_name = "article"
 
     def lookups(self, request, model_admin):
-        articles = Article.objects.filter(_waiting_in("article")).order_by("title")
+        articles = Article.objects.filter(_waiting_in("article", request.user)).order_by("title")
         return [(str(a.pk), Truncator(a.title).chars(50)) for a in articles.only("title")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(article_id=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(article_id=int(value)) if value and is_id(value) else queryset
 
 
 class AuthorWaitingFilter(admin.SimpleListFilter):
@@ -77,11 +80,13 @@ class AuthorWaitingFilter(admin.SimpleListFilter):
     parameter_name = "author"
 
     def lookups(self, request, model_admin):
-        authors = get_user_model().objects.filter(_waiting_in("author")).order_by("username")
+        waiting = _waiting_in("author", request.user)
+        authors = get_user_model().objects.filter(waiting).order_by("username")
         return [(str(u.pk), u.get_username()) for u in authors]
 
     def queryset(self, request, queryset):
-        return queryset.filter(author_id=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(author_id=int(value)) if value and is_id(value) else queryset
 
 
 class PublisherFilter(admin.SimpleListFilter):
@@ -89,7 +94,8 @@ class PublisherFilter(admin.SimpleListFilter):
     parameter_name = "publisher"
 
     def lookups(self, request, model_admin):
-        articles = Article.objects.filter(_waiting_in("article")).exclude(publisher="")
+        waiting = _waiting_in("article", request.user)
+        articles = Article.objects.filter(waiting).exclude(publisher="")
         publishers = articles.values_list("publisher", flat=True).distinct().order_by("publisher")
         return [(p, p) for p in publishers]
 
@@ -135,6 +141,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     list_display_links = ["short_quote"]
     list_select_related = ["article", "author"]
     list_filter = [
+        ProjectListFilter,
         "label",
         ArticleWaitingFilter,
         PublisherFilter,
@@ -148,7 +155,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected", "request_changes_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return ReviewQueue.objects.submitted_queue().with_link_counts()
+        return ReviewQueue.objects.awaiting_review_by(request.user).with_link_counts()
 
     # Who may use it: reviewers, read and act; nobody adds, edits fields or deletes here.
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -251,7 +258,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def _next_url(self, request: HttpRequest) -> str:
         """After a decision, go to the next annotation this reviewer can act on."""
         following = (
-            ReviewQueue.objects.submitted_queue()
+            ReviewQueue.objects.awaiting_review_by(request.user)
             .exclude(author=request.user)
             .values_list("pk", flat=True)
             .first()

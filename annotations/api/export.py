@@ -35,7 +35,7 @@ class ExportFilter(AnnotationFilter):
 
 
 class CanExport(drf_permissions.BasePermission):
-    message = "Exporting needs the Exporters or Reviewers group, or staff."
+    message = "Exporting needs the exporter, reviewer or manager role in a project."
 
     def has_permission(self, request, view) -> bool:
         return permissions.can_export(request.user)
@@ -123,9 +123,10 @@ class AnnotationExportView(APIView):
 
     def _filtered(self, request: Request):
         params = request.query_params.copy()
-        params.setdefault("status", statuses.EXPORTED_BY_DEFAULT)
         params.pop("format", None)
-        base = Annotation.objects.visible_to(request.user)
+        base = Annotation.objects.exportable_by(request.user)
+        if "status" not in params:
+            base = base.filter(statuses.exported_by_default())
         filterset = ExportFilter(params, queryset=base, request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -36,6 +36,7 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class ArticleFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__slug", help_text="Project slug.")
     search = django_filters.CharFilter(method="filter_search", help_text="Words in title or body.")
     publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact")
     mine = django_filters.BooleanFilter(
@@ -44,7 +45,7 @@ class ArticleFilter(django_filters.FilterSet):
 
     class Meta:
         model = Article
-        fields = ["search", "publisher", "mine"]
+        fields = ["project", "search", "publisher", "mine"]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
@@ -54,6 +55,7 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 class AnnotationFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__slug", help_text="Project slug.")
     article = IdFilter(field_name="article_id")
     label = django_filters.MultipleChoiceFilter(choices=Label.choices)
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
@@ -64,16 +66,17 @@ class AnnotationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Annotation
-        fields = ["article", "label", "status", "author", "updated_since"]
+        fields = ["project", "article", "label", "status", "author", "updated_since"]
 
 
 class EvidenceFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__slug", help_text="Project slug.")
     search = django_filters.CharFilter(method="filter_search", help_text="Words in URL or title.")
     url = django_filters.CharFilter(field_name="url")
 
     class Meta:
         model = Evidence
-        fields = ["search", "url"]
+        fields = ["project", "search", "url"]
 
     def filter_search(self, queryset, name, value):
         for word in value.split():

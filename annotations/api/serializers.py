@@ -8,7 +8,15 @@ from rest_framework import serializers
 from annotations import permissions, workflow
 from annotations.api.fields import EnumTextField, HttpUrlField, OffsetField, TextField
 from annotations.choices import Label, LinkKind, Stance, Status
-from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    Project,
+)
+from annotations.shape import ANNOTATION_FIELDS
 
 READ_ONLY_REASON = {
     "status": "Status changes only through the submit, withdraw, approve, reject and "
@@ -59,6 +67,7 @@ class AnnotationLinkSerializer(serializers.Serializer):
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.slug")
     article = serializers.IntegerField(source="article_id")
     author = serializers.CharField(source="author.username")
     reviewer = serializers.SerializerMethodField()
@@ -70,23 +79,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
         model = Annotation
         fields = [
             "id",
+            "project",
             "article",
-            "label",
-            "start",
-            "end",
-            "quote",
-            "prefix",
-            "suffix",
-            "note",
-            "status",
-            "author",
-            "reviewer",
-            "review_note",
-            "reviewed_at",
-            "submitted_at",
+            *ANNOTATION_FIELDS,
             "version",
-            "created_at",
-            "updated_at",
             "evidence",
             "links",
             "actions",
@@ -119,6 +115,7 @@ class ArticleCountsSerializer(serializers.Serializer):
 
 
 class ArticleSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.slug")
     source_url = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
@@ -127,6 +124,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         model = Article
         fields = [
             "id",
+            "project",
             "title",
             "publisher",
             "byline",
@@ -173,12 +171,14 @@ class ArticleDetailSerializer(ArticleSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.slug")
     added_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
         fields = [
             "id",
+            "project",
             "url",
             "title",
             "publisher",
@@ -197,7 +197,24 @@ class EvidenceSerializer(serializers.ModelSerializer):
 # Requests --------------------------------------------------------------------------------------
 
 
+class VisibleProjectField(serializers.SlugRelatedField):
+    """A project named by slug, among those the caller belongs to (others do not exist)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("slug_field", "slug")
+        kwargs.setdefault("queryset", Project.objects.none())
+        kwargs.setdefault(
+            "help_text", "The project's slug; may be left out by members of one project."
+        )
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Project.objects.visible_to(request.user) if request else Project.objects.none()
+
+
 class ArticleCreateSerializer(StrictSerializer):
+    project = VisibleProjectField(required=False)
     title = TextField(max_length=500, trim_whitespace=True)
     publisher = TextField(max_length=200, required=False, allow_blank=True, trim_whitespace=True)
     byline = TextField(max_length=300, required=False, allow_blank=True, trim_whitespace=True)
@@ -251,7 +268,14 @@ class TransitionSerializer(VersionedSerializer):
 class AttachEvidenceSerializer(VersionedSerializer):
     """Attach stored evidence by id, or describe a new source by url and title."""
 
-    evidence = serializers.PrimaryKeyRelatedField(queryset=Evidence.objects.all(), required=False)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Evidence of a project the caller is not in does not exist, as far as they know.
+            self.fields["evidence"].queryset = Evidence.objects.visible_to(request.user)
+
+    evidence = serializers.PrimaryKeyRelatedField(queryset=Evidence.objects.none(), required=False)
     url = HttpUrlField(required=False)
     title = TextField(required=False, max_length=500, trim_whitespace=True)
     publisher = TextField(required=False, allow_blank=True, max_length=200, trim_whitespace=True)
@@ -273,6 +297,7 @@ class AddLinkSerializer(VersionedSerializer):
 
 
 class EvidenceCreateSerializer(StrictSerializer):
+    project = VisibleProjectField(required=False)
     url = HttpUrlField()
     title = TextField(max_length=500, trim_whitespace=True)
     publisher = TextField(required=False, allow_blank=True, max_length=200, trim_whitespace=True)

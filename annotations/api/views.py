@@ -13,11 +13,12 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import editing, inputs, permissions, workflow
+from annotations import editing, inputs, membership, permissions, workflow
 from annotations.api import serializers as s
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
 from annotations.api.idempotency import idempotent
+from annotations.choices import Role
 from annotations.concurrency import VersionConflict
 from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
 
@@ -72,7 +73,11 @@ class ArticleViewSet(
 
     def get_queryset(self):
         user = self.request.user
-        queryset = Article.objects.select_related("created_by").with_counts(user)
+        queryset = (
+            Article.objects.visible_to(user)
+            .select_related("created_by", "project")
+            .with_counts(user)
+        )
         if self.action in ("retrieve", "create"):
             queryset = queryset.with_visible_annotations(user)
         return queryset.order_by("-created_at", "-id")
@@ -88,7 +93,7 @@ class ArticleViewSet(
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def annotations(self, request: Request, pk: str | None = None) -> Response:
-        article = get_object_or_404(Article.objects.only("pk"), pk=pk)
+        article = get_object_or_404(Article.objects.visible_to(request.user).only("pk"), pk=pk)
         rows = (
             Annotation.objects.visible_to(request.user)
             .filter(article=article)
@@ -102,10 +107,14 @@ class ArticleViewSet(
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_create_article(request.user):
-            raise PermissionDenied("You do not have permission to add articles.")
-        data = s.ArticleCreateSerializer(data=request.data)
+            raise PermissionDenied("You may not add articles to any project.")
+        data = s.ArticleCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        article = editing.create_article(user=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        project = membership.project_for(
+            request.user, fields.pop("project", None), permissions.ADDS_ARTICLES
+        )
+        article = editing.create_article(user=request.user, project=project, **fields)
         stored = self.get_queryset().get(pk=article.pk)
         body = s.ArticleDetailSerializer(stored, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -322,7 +331,9 @@ class AnnotationViewSet(
         evidence = data.pop("evidence", None)
         stance, note, version = data.pop("stance"), data.pop("note", ""), data.pop("version", None)
         if evidence is None:
-            evidence = editing.find_or_add_evidence(user=request.user, **data)
+            evidence = editing.find_or_add_evidence(
+                user=request.user, project=annotation.project, **data
+            )
         self._versioned(
             editing.attach_evidence,
             body_version=version,
@@ -407,11 +418,21 @@ class EvidenceViewSet(
 ):
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilter
-    queryset = Evidence.objects.select_related("added_by").order_by("-created_at", "-id")
+
+    def get_queryset(self):
+        return (
+            Evidence.objects.visible_to(self.request.user)
+            .select_related("added_by", "project")
+            .order_by("-created_at", "-id")
+        )
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = s.EvidenceCreateSerializer(data=request.data)
+        data = s.EvidenceCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        evidence = editing.add_evidence(user=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        project = membership.project_for(
+            request.user, fields.pop("project", None), frozenset({Role.ANNOTATOR})
+        )
+        evidence = editing.add_evidence(user=request.user, project=project, **fields)
         return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)

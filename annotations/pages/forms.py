@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 
-from annotations.models import Article
+from annotations.models import Article, Project
 
 
 class ArticleForm(forms.ModelForm):
@@ -10,9 +11,24 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ["title", "publisher", "byline", "source_url", "published_on", "body"]
+        fields = ["project", "title", "publisher", "byline", "source_url", "published_on", "body"]
         labels = {"source_url": "URL", "published_on": "Published", "body": "Text"}
         widgets = {
             "published_on": forms.DateInput(attrs={"type": "date"}),
             "body": forms.Textarea(attrs={"rows": 10, "placeholder": "Paste the article text"}),
         }
+
+    def __init__(self, *args, projects: QuerySet[Project] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = projects if projects is not None else Project.objects.none()
+        field = self.fields["project"]
+        field.queryset = choices
+        field.empty_label = None
+        self.only_project = choices.first() if len(choices) == 1 else None
+        if self.only_project is not None:  # a member of one desk need not choose it
+            field.required = False
+            field.widget = forms.HiddenInput()
+            field.initial = self.only_project.pk
+
+    def clean_project(self) -> Project | None:
+        return self.cleaned_data.get("project") or self.only_project

@@ -4,5 +4,9 @@ from annotations.pages import views
 
 urlpatterns = [
     path("", views.article_list, name="article-list"),
+    path("home/", views.home, name="home"),  # where log-in leads
     path("articles/<int:pk>/", views.article_detail, name="article-detail"),
+    path("work/", views.my_work, name="my-work"),
+    path("work/<int:pk>/done/", views.mark_done, name="mark-done"),
+    path("projects/<slug:slug>/guidelines/", views.guidelines, name="project-guidelines"),
 ]

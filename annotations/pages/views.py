@@ -1,4 +1,4 @@
-"""Editor pages: the article list and the article page where spans are annotated.
+"""Editor pages: My work, the article list, the article page, a project's guidelines.
 
 The article page carries the text and the rules the editor needs; the annotations themselves
 come from the API (GET /api/v1/articles/{id}/annotations/), so the text paints first and there
@@ -9,25 +9,28 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from annotations import editing, permissions, statuses
+from annotations import assigning, editing, permissions, statuses
 from annotations.choices import Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
-from annotations.models import Article
+from annotations.models import Article, Assignment, Project
 from annotations.pages.forms import ArticleForm
+from annotations.rendering import markdown_to_html
 
 PAGE_SIZE = 25
 
 
 def role_required(view):
-    """Log-in first (a redirect), then a role (403 saying whom to ask)."""
+    """Log-in first (a redirect), then a role in some project (403 saying whom to ask)."""
 
     @login_required
     @wraps(view)
@@ -40,11 +43,22 @@ def role_required(view):
 
 
 @role_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Annotators with assignments land on My work; everyone else on the article list."""
+    if Assignment.objects.filter(annotator=request.user).exists():
+        return redirect("my-work")
+    return redirect("article-list")
+
+
+@role_required
 @require_http_methods(["GET", "POST"])
 def article_list(request: HttpRequest) -> HttpResponse:
-    form = ArticleForm()
+    projects = Project.objects.visible_to(request.user)
+    adding_to = Project.objects.where(request.user, permissions.ADDS_ARTICLES)
+    current = projects.filter(slug=request.GET.get("project", "")).first()
+    form = ArticleForm(projects=adding_to, initial={"project": current})
     if request.method == "POST":
-        form = ArticleForm(request.POST)
+        form = ArticleForm(request.POST, projects=adding_to)
         if form.is_valid():
             try:
                 article = editing.create_article(user=request.user, **form.cleaned_data)
@@ -56,7 +70,14 @@ def article_list(request: HttpRequest) -> HttpResponse:
                 return redirect("article-detail", pk=article.pk)
     query = request.GET.get("search", "")
     mine = request.GET.get("mine") == "true"
-    articles = Article.objects.with_counts(request.user).search(query)
+    articles = (
+        Article.objects.visible_to(request.user)
+        .select_related("project")
+        .with_counts(request.user)
+        .search(query)
+    )
+    if current is not None:
+        articles = articles.filter(project=current)
     if mine:
         articles = articles.annotated_by(request.user)
     page = Paginator(articles.order_by("-created_at", "-id"), PAGE_SIZE)
@@ -68,7 +89,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "mine": mine,
             "form": form,
-            "can_add": permissions.can_create_article(request.user),
+            "projects": projects,
+            "current": current,
+            "can_add": adding_to.exists(),
             "labels": Label.choices,
             "statuses": Status.choices,
         },
@@ -77,17 +100,20 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 @role_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_object_or_404(Article, pk=pk)
+    article = get_object_or_404(
+        Article.objects.visible_to(request.user).select_related("project"), pk=pk
+    )
+    user = request.user
     editor = {
         "article": {"id": article.pk, "title": article.title, "body": article.body},
         "user": {
-            "username": request.user.get_username(),
-            "canAnnotate": permissions.can_create_annotation(request.user),
-            "canAddEvidence": permissions.can_add_evidence(request.user),
+            "username": user.get_username(),
+            "canAnnotate": permissions.can_create_annotation(user, article),
+            "canAddEvidence": permissions.can_add_evidence(user, article),
         },
         # Reviewers decide in admin; the card links there, with the 0 replaced by an id.
         "reviewUrl": reverse("admin:annotations_reviewqueue_change", args=[0])
-        if permissions.is_reviewer(request.user) and request.user.is_staff
+        if permissions.is_reviewer(user, article) and user.is_staff
         else None,
         "labels": dict(Label.choices),
         "statuses": dict(Status.choices),
@@ -99,6 +125,48 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "api": "/api/v1/",
         "loginUrl": reverse("login"),
     }
+    assignment = Assignment.objects.filter(article=article, annotator=user).first()
     return render(
-        request, "annotations/article_detail.html", {"article": article, "editor": editor}
+        request,
+        "annotations/article_detail.html",
+        {"article": article, "editor": editor, "assignment": assignment},
+    )
+
+
+@role_required
+def guidelines(request: HttpRequest, slug: str) -> HttpResponse:
+    project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
+    html = mark_safe(markdown_to_html(project.guidelines))  # sanitised by nh3
+    return render(request, "annotations/guidelines.html", {"project": project, "html": html})
+
+
+@role_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    assignments = Assignment.objects.work_of(request.user)
+    return render(request, "annotations/my_work.html", {"assignments": assignments})
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, saying how many drafts will be submitted; then submit them and finish."""
+    assignment = get_object_or_404(
+        Assignment.objects.filter(annotator=request.user).select_related("article"), pk=pk
+    )
+    if request.method == "POST":
+        try:
+            submitted = assigning.mark_done(user=request.user, assignment=assignment)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"“{assignment.article.title}” is done; {submitted} annotation(s) submitted "
+                "for review.",
+            )
+        return redirect("my-work")
+    return render(
+        request,
+        "annotations/mark_done.html",
+        {"assignment": assignment, "drafts": assigning.drafts_left(assignment)},
     )

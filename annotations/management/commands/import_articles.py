@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.importing import ImportFileError, import_file
+from annotations.models import Project
 
 
 class Command(BaseCommand):
@@ -16,12 +17,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument(
+            "--project", help="The project's slug; may be left out when there is one project."
+        )
 
-    def handle(self, *args, files: list[Path], **options) -> None:
+    def handle(self, *args, files: list[Path], project: str | None, **options) -> None:
+        target = self._project(project)
         failed = 0
         for path in files:
             try:
-                result = import_file(path)
+                result = import_file(path, project=target)
             except ImportFileError as exc:
                 failed += 1
                 self.stderr.write(f"error: {exc} (nothing imported from this file)")
@@ -31,3 +36,15 @@ class Command(BaseCommand):
             )
         if failed:
             raise CommandError(f"{failed} of {len(files)} file(s) could not be imported")
+
+    def _project(self, slug: str | None) -> Project:
+        if slug is not None:
+            found = Project.objects.filter(slug=slug).first()
+            if found is None:
+                known = ", ".join(Project.objects.values_list("slug", flat=True)) or "none"
+                raise CommandError(f"--project {slug}: no such project (projects: {known})")
+            return found
+        projects = list(Project.objects.order_by("slug")[:2])
+        if len(projects) != 1:
+            raise CommandError("--project SLUG is needed: say which project to import into")
+        return projects[0]

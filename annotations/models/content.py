@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from annotations import anchoring, linking
 from annotations.choices import Label, LinkKind, Stance, Status
 from annotations.inputs import normalise_url
-from annotations.querysets import AnnotationQuerySet, ArticleQuerySet
+from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, ProjectScopedQuerySet
 
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -51,8 +51,15 @@ class WebURLField(models.URLField):
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": WebURLFormField, **kwargs})
 
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "annotations.models.WebURLField", args, kwargs  # where migrations find it
+
 
 class Article(models.Model):
+    project = models.ForeignKey(
+        "annotations.Project", on_delete=models.PROTECT, related_name="articles"
+    )
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=200, blank=True)
     byline = models.CharField(max_length=300, blank=True)
@@ -76,14 +83,19 @@ class Article(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A re-import of the same text under the same title is the same article.
-            models.UniqueConstraint(fields=["body_hash", "title"], name="article_unique_text"),
+            # A re-import of the same text under the same title is the same article (two
+            # projects may each hold it).
+            models.UniqueConstraint(
+                fields=["project", "body_hash", "title"], name="article_unique_text"
+            ),
             models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
         ]
         indexes = [
             # Article list filtered by publisher.
             models.Index(fields=["publisher"], name="article_publisher_idx"),
+            # A project's article list, newest first.
+            models.Index(fields=["project", "-created_at", "-id"], name="article_project_idx"),
         ]
 
     def __str__(self) -> str:
@@ -121,6 +133,10 @@ class Article(models.Model):
 
 
 class Annotation(models.Model):
+    # The article's project, copied so that every per-project read filters one table.
+    project = models.ForeignKey(
+        "annotations.Project", on_delete=models.PROTECT, related_name="annotations"
+    )
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
@@ -187,6 +203,11 @@ class Annotation(models.Model):
             models.Index(fields=["status", "updated_at"], name="annotation_status_updated_idx"),
             # Review queue: submitted, oldest first, id breaking ties; no sort step at any size.
             models.Index(fields=["status", "submitted_at", "id"], name="annotation_queue_idx"),
+            # The same per project, for reviewers of some projects among many.
+            models.Index(
+                fields=["project", "status", "submitted_at", "id"],
+                name="annotation_project_queue_idx",
+            ),
             # API list and "changed since" reads: most recently changed first.
             models.Index(fields=["-updated_at", "-id"], name="annotation_recent_idx"),
             # "Mine": an author's annotations, newest first.
@@ -208,6 +229,9 @@ class Annotation(models.Model):
 
 
 class Evidence(models.Model):
+    project = models.ForeignKey(
+        "annotations.Project", on_delete=models.PROTECT, related_name="evidence"
+    )
     url = WebURLField(max_length=2000)
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=200, blank=True)
@@ -223,14 +247,16 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=_HTTP_URL, name="evidence_url_http"),
-            # One row per source: URLs are normalised on save, so one source has one spelling.
-            models.UniqueConstraint(fields=["url"], name="evidence_url_once"),
+            # One row per source and project: URLs are normalised on save, so one source has
+            # one spelling.
+            models.UniqueConstraint(fields=["project", "url"], name="evidence_url_once"),
         ]
 
     def __str__(self) -> str:

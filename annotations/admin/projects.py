@@ -1,0 +1,206 @@
+"""Projects in admin: settings, members and roles, assignments, automatic assignment, progress."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from annotations import assigning, permissions
+from annotations.admin.filters import ArticleProjectListFilter
+from annotations.choices import Role
+from annotations.inputs import is_id
+from annotations.models import Article, Assignment, Membership, Project
+
+MANAGES = frozenset({Role.MANAGER})
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is None or permissions.can_manage(request.user, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None or permissions.can_manage(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or permissions.can_manage(request.user, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can_read(request.user, obj)
+
+
+class AutoAssignForm(forms.Form):
+    per_article = forms.IntegerField(
+        min_value=1, max_value=20, help_text="Annotators per article (the project's setting)."
+    )
+    due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "annotators_per_article", "blind", "review_required"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    actions = ["assign_automatically"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_create_project(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return permissions.is_admin(request.user) or bool(
+                permissions.roles(request.user).projects(MANAGES)
+            )
+        return permissions.can_manage(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:  # whoever makes a project manages it
+            Membership.objects.get_or_create(
+                project=form.instance, user=request.user, role=Role.MANAGER
+            )
+
+    def get_urls(self):
+        progress = self.admin_site.admin_view(self.progress_view)
+        return [
+            path("<str:object_id>/progress/", progress, name="annotations_project_progress"),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request: HttpRequest, object_id: str):
+        if not is_id(object_id):
+            raise PermissionDenied
+        project = get_object_or_404(self.get_queryset(request), pk=object_id)
+        return TemplateResponse(
+            request,
+            "admin/annotations/project/progress.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Progress: {project}",
+                "project": project,
+                "progress": assigning.progress(project),
+            },
+        )
+
+    @admin.action(description="Assign unassigned articles automatically", permissions=["assign"])
+    def assign_automatically(self, request: HttpRequest, queryset: QuerySet):
+        """Ask how many annotators per article, then balance each selected project's load."""
+        if "apply" in request.POST:
+            form = AutoAssignForm(request.POST)
+            if form.is_valid():
+                for project in queryset:
+                    try:
+                        made = assigning.auto_assign(
+                            user=request.user,
+                            project=project,
+                            per_article=form.cleaned_data["per_article"],
+                            due_on=form.cleaned_data["due_on"],
+                        )
+                    except (PermissionDenied, ValidationError) as exc:
+                        self.message_user(request, f"{project}: {exc}", messages.ERROR)
+                    else:
+                        self.message_user(
+                            request, f"{project}: {len(made)} assignment(s) made.", messages.SUCCESS
+                        )
+                return HttpResponseRedirect(reverse("admin:annotations_project_changelist"))
+        else:
+            first = queryset.first()
+            form = AutoAssignForm(
+                initial={"per_article": first.annotators_per_article if first else 1}
+            )
+        return TemplateResponse(
+            request,
+            "admin/annotations/project/auto_assign.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Assign unassigned articles automatically",
+                "projects": queryset,
+                "form": form,
+            },
+        )
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["article", "annotator", "state", "due_on", "created_at"]
+    list_select_related = ["article", "annotator"]
+    list_filter = [ArticleProjectListFilter, "state"]
+    search_fields = ["article__title", "annotator__username"]
+    readonly_fields = ["assigned_by", "created_at", "done_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            managed = Project.objects.where(request.user, MANAGES)
+            kwargs["queryset"] = Article.objects.filter(project__in=managed).order_by("title")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and permissions.can_read(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        project = obj.article.project if obj is not None else None
+        return request.user.is_staff and permissions.can_read(request.user, project)
+
+    def _manages(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return permissions.is_admin(request.user) or bool(
+                permissions.roles(request.user).projects(MANAGES)
+            )
+        return permissions.can_manage(request.user, obj.article.project)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and self._manages(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._manages(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._manages(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            # Through the service: the annotator must belong to the article's project.
+            try:
+                made = assigning.assign(
+                    user=request.user,
+                    article=obj.article,
+                    annotator=obj.annotator,
+                    due_on=obj.due_on,
+                )
+            except (PermissionDenied, ValidationError) as exc:
+                raise PermissionDenied(str(exc)) from exc
+            obj.pk = made.pk
+            return
+        super().save_model(request, obj, form, change)

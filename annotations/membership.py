@@ -1,0 +1,100 @@
+"""Projects, their settings and their members: the writes a manager makes.
+
+Each function checks permissions.py and writes in one transaction; the API and the admin call
+these, so a project is run the same way from either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from annotations import permissions
+from annotations.choices import Role
+from annotations.models import Membership, Project
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+SETTINGS = frozenset(
+    {"name", "description", "guidelines", "annotators_per_article", "blind", "review_required"}
+)
+
+
+def create_project(*, user: AbstractBaseUser, name: str, slug: str = "", **fields: Any) -> Project:
+    """Make a project; whoever makes it manages it."""
+    if not permissions.can_create_project(user):
+        raise PermissionDenied("You may not create projects.")
+    unknown = set(fields) - SETTINGS
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "Not a project setting."))
+    project = Project(name=name.strip(), slug=slug or slugify(name)[:60], **fields)
+    project.full_clean()
+    try:
+        with transaction.atomic():
+            project.save()
+            Membership.objects.create(project=project, user=user, role=Role.MANAGER)
+    except IntegrityError as exc:
+        raise ValidationError({"slug": "A project with this name or slug exists."}) from exc
+    permissions.forget_roles(user)
+    return project
+
+
+def update_project(*, user: AbstractBaseUser, project: Project, changes: dict[str, Any]) -> Project:
+    if not permissions.can_manage(user, project):
+        raise PermissionDenied("Only the project's managers change its settings.")
+    unknown = set(changes) - SETTINGS
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "Not a project setting."))
+    for name, value in changes.items():
+        setattr(project, name, value)
+    project.full_clean()
+    with transaction.atomic():
+        project.save()
+    return project
+
+
+def add_member(*, user: AbstractBaseUser, project: Project, username: str, role: str) -> Membership:
+    """Give a user a role in the project (adding the same role twice changes nothing)."""
+    if not permissions.can_manage(user, project):
+        raise PermissionDenied("Only the project's managers change its members.")
+    if role not in Role.values:
+        raise ValidationError({"role": f"{role!r} is not one of {', '.join(Role.values)}."})
+    member = get_user_model().objects.filter(username=username).first()
+    if member is None:
+        raise ValidationError({"username": f"No user is called {username!r}."})
+    with transaction.atomic():
+        membership, _ = Membership.objects.get_or_create(project=project, user=member, role=role)
+    return membership
+
+
+def remove_member(*, user: AbstractBaseUser, project: Project, membership_id: int) -> None:
+    if not permissions.can_manage(user, project):
+        raise PermissionDenied("Only the project's managers change its members.")
+    membership = Membership.objects.filter(project=project, pk=membership_id).first()
+    if membership is None:
+        raise ValidationError({"membership": "This project has no such membership."})
+    managers = Membership.objects.filter(project=project, role=Role.MANAGER)
+    if membership.role == Role.MANAGER and managers.count() == 1:
+        raise ValidationError({"membership": "A project keeps at least one manager."})
+    membership.delete()
+
+
+def project_for(user: AbstractBaseUser, given: Project | None, roles: frozenset[str]) -> Project:
+    """The project a write goes to: the one named, or the only one where the user may make it.
+
+    A member of one desk need not name it on every request; a member of several must.
+    """
+    if given is not None:
+        return given
+    candidates = list(Project.objects.where(user, roles).order_by("slug")[:6])
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise PermissionDenied("You may not do this in any project.")
+    names = ", ".join(p.slug for p in candidates[:5])
+    raise ValidationError({"project": f"Name the project (one of {names})."})

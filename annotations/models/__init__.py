@@ -1,0 +1,33 @@
+"""The tables: content (articles, annotations, links, evidence, review) and projects."""
+
+from annotations.models.content import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    IdempotencyRecord,
+    ReviewEvent,
+    ReviewQueue,
+    WebURLField,
+    WebURLFormField,
+    http_url_validator,
+)
+from annotations.models.projects import Assignment, Membership, Project
+
+__all__ = [
+    "Annotation",
+    "AnnotationLink",
+    "Article",
+    "Assignment",
+    "Evidence",
+    "EvidenceLink",
+    "IdempotencyRecord",
+    "Membership",
+    "Project",
+    "ReviewEvent",
+    "ReviewQueue",
+    "WebURLField",
+    "WebURLFormField",
+    "http_url_validator",
+]

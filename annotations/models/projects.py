@@ -1,0 +1,118 @@
+"""Projects: the desks and studies that own articles, their members and who annotates what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from annotations.choices import AssignmentState, Role
+from annotations.querysets import AssignmentQuerySet, ProjectQuerySet
+
+
+class Project(models.Model):
+    """A desk or a study: its own articles, evidence and annotations, members and settings."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True, max_length=10_000)
+    guidelines = models.TextField(
+        blank=True, max_length=200_000, help_text="Markdown, shown beside the editor."
+    )
+    annotators_per_article = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for a desk; 2 or more for double annotation."
+    )
+    blind = models.BooleanField(
+        default=False,
+        help_text="Annotators see others' work on an article only once theirs is done.",
+    )
+    review_required = models.BooleanField(
+        default=True, help_text="Exports hold approved work only; otherwise submitted too."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annotators_per_article__gte=1), name="project_annotators_at_least_one"
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="project_slug_not_empty"),
+        ]
+        permissions = [("create_project", "Can create projects")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """One role of one user in one project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project", "user", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user", "role"], name="membership_once"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+        indexes = [
+            # permissions.roles(): a user's roles, read once per request.
+            models.Index(fields=["user", "project"], name="membership_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.project}"
+
+
+class Assignment(models.Model):
+    """An article given to an annotator, with where they are on it."""
+
+    article = models.ForeignKey(
+        "annotations.Article", on_delete=models.CASCADE, related_name="assignments"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    state = models.CharField(
+        max_length=12, choices=AssignmentState.choices, default=AssignmentState.TODO
+    )
+    due_on = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "annotator"], name="assignment_once"),
+            models.CheckConstraint(
+                condition=Q(state__in=AssignmentState.values), name="assignment_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=AssignmentState.DONE) | Q(done_at__isnull=True),
+                name="assignment_done_at_only_when_done",
+            ),
+        ]
+        indexes = [
+            # My work: an annotator's assignments, oldest due first.
+            models.Index(fields=["annotator", "state", "due_on"], name="assignment_work_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} → {self.annotator} ({self.get_state_display()})"
