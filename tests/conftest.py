@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from tests import factories
 
@@ -63,3 +64,16 @@ def article(db):
 @pytest.fixture
 def draft(annotator, article):
     return factories.AnnotationFactory(article=article, author=annotator)
+
+
+@pytest.fixture
+def client_for():
+    """Return an API client logged in as the given user (anonymous for None)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

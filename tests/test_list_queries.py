@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from annotations.choices import Status
+from annotations.models import Assignment, Project
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +17,16 @@ ADMIN_LISTS = [
     "/admin/annotations/article/",
     "/admin/annotations/evidence/",
     "/admin/annotations/reviewqueue/",
+    "/admin/annotations/project/",
+    "/admin/annotations/assignment/",
 ]
 
 
 def grow(author, rows: int) -> None:
     for n in range(rows):
         article = ArticleFactory()
+        Assignment.objects.create(article=article, annotator=author)
+        Project.objects.create(name=f"Desk {Project.objects.count()}", slug=f"desk-{n}-{rows}")
         annotation = AnnotationFactory(article=article, author=author, status=Status.SUBMITTED)
         annotation.evidence_links.create(evidence=EvidenceFactory(), stance="supports")
         if n % 2:
@@ -53,3 +58,16 @@ def test_the_evidence_list_does_not_query_per_row(annotator):
     few = count(client, "/api/v1/evidence/")
     grow(annotator, 20)
     assert count(client, "/api/v1/evidence/") == few
+
+
+def test_my_work_and_the_api_lists_of_projects_and_assignments_do_not_query_per_row(annotator):
+    client = APIClient()
+    client.force_authenticate(annotator)
+    page = Client()
+    page.force_login(annotator)
+    grow(annotator, 2)
+    few = [count(client, "/api/v1/assignments/"), count(client, "/api/v1/projects/")]
+    few_pages = count(page, "/work/")
+    grow(annotator, 20)
+    assert [count(client, "/api/v1/assignments/"), count(client, "/api/v1/projects/")] == few
+    assert count(page, "/work/") == few_pages

@@ -81,3 +81,59 @@ def test_links_and_evidence_written_before_the_constraints_survive_the_upgrade()
         (denial.pk, other.pk, "context"),
     }
     assert new.get_model("annotations", "Annotation").objects.count() == 4
+
+
+def test_the_upgrade_to_projects_keeps_everything_and_turns_groups_into_roles():
+    old = migrate_to([PREVIOUS_RELEASE])
+    User = old.get_model("auth", "User")
+    Group = old.get_model("auth", "Group")
+    Article = old.get_model("annotations", "Article")
+    Annotation = old.get_model("annotations", "Annotation")
+    Evidence = old.get_model("annotations", "Evidence")
+    groups = {
+        name: Group.objects.get_or_create(name=name)[0]
+        for name in ("Annotators", "Reviewers", "Exporters")
+    }
+    writer = User.objects.create(username="writer")
+    checker = User.objects.create(username="checker", is_staff=True)
+    both = User.objects.create(username="both")
+    writer.groups.add(groups["Annotators"])
+    checker.groups.add(groups["Reviewers"])
+    both.groups.add(groups["Annotators"], groups["Exporters"])
+    article = Article.objects.create(title="Story", body="The bridge opened.", body_hash="h")
+    annotation = Annotation.objects.create(
+        article=article,
+        author=writer,
+        label="claim",
+        start=4,
+        end=10,
+        quote="bridge",
+        status="approved",
+    )
+    evidence = Evidence.objects.create(url="https://example.org/r", title="Report")
+
+    new = migrate_to(latest())
+    Project = new.get_model("annotations", "Project")
+    Membership = new.get_model("annotations", "Membership")
+    (project,) = Project.objects.all()
+    assert project.slug == "newsroom"
+    for model, pk in (
+        ("Article", article.pk),
+        ("Annotation", annotation.pk),
+        ("Evidence", evidence.pk),
+    ):
+        assert new.get_model("annotations", model).objects.get(pk=pk).project_id == project.pk
+    roles = set(Membership.objects.values_list("user__username", "role"))
+    assert roles == {
+        ("writer", "annotator"),
+        ("checker", "reviewer"),
+        ("both", "annotator"),
+        ("both", "exporter"),
+    }
+    assert (
+        not new.get_model("auth", "Group")
+        .objects.filter(name__in=["Annotators", "Reviewers", "Exporters"])
+        .exists()
+    )
+    history = new.get_model("annotations", "HistoricalAnnotation")
+    assert set(history.objects.values_list("project_id", flat=True)) <= {project.pk}

@@ -229,7 +229,7 @@ class AnnotationCreateSerializer(StrictSerializer):
     Only types and sizes are checked here; editing.create_annotation decides what is valid.
     """
 
-    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
+    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.none())
     label = EnumTextField(choices=Label.choices)
     start = OffsetField(required=False)
     end = OffsetField(required=False)
@@ -237,6 +237,13 @@ class AnnotationCreateSerializer(StrictSerializer):
     prefix = TextField(required=False, allow_blank=True, max_length=32)
     suffix = TextField(required=False, allow_blank=True, max_length=32)
     note = TextField(required=False, allow_blank=True, max_length=10_000)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # An article of a project the caller is not in does not exist, as far as they know.
+            self.fields["article"].queryset = Article.objects.visible_to(request.user)
 
 
 class VersionedSerializer(StrictSerializer):
