@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import assigning, permissions
 from annotations.admin.filters import ArticleProjectListFilter
-from annotations.choices import Role
+from annotations.choices import Role, Status
 from annotations.inputs import is_id
 from annotations.models import Article, Assignment, Membership, Project
 
@@ -49,7 +50,14 @@ class AutoAssignForm(forms.Form):
 
 @admin.register(Project)
 class ProjectAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug", "annotators_per_article", "blind", "review_required"]
+    list_display = [
+        "name",
+        "slug",
+        "annotators_per_article",
+        "blind",
+        "review_required",
+        "progress_link",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
@@ -76,6 +84,11 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return permissions.is_admin(request.user)
+
+    @admin.display(description="progress")
+    def progress_link(self, project: Project) -> str:
+        url = reverse("admin:annotations_project_progress", args=[project.pk])
+        return format_html('<a href="{}">Progress</a>', url)
 
     def has_assign_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request)
@@ -107,6 +120,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
                 "title": f"Progress: {project}",
                 "project": project,
                 "progress": assigning.progress(project),
+                "statuses": Status.choices,
             },
         )
 
