@@ -120,7 +120,9 @@ def create_annotation(
         article.body, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
     )
     annotation = Annotation(
-        project_id=article.project_id,
+        # The project object, not just its id: the answer is built from this row after the
+        # commit, and must not need the database then.
+        project=article.project,
         article=article,
         author=author,
         label=label,

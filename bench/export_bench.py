@@ -40,25 +40,40 @@ LOAD_SQL = """
 TRUNCATE annotations_reviewevent, annotations_annotationlink, annotations_evidencelink,
          annotations_evidence, annotations_annotation, annotations_article,
          annotations_historicalannotation, annotations_historicalarticle,
-         annotations_historicalevidence, authtoken_token, auth_user_groups, auth_user
+         annotations_historicalevidence, annotations_assignment, annotations_membership,
+         annotations_project, annotations_historicalproject, authtoken_token,
+         auth_user_groups, auth_user
          RESTART IDENTITY CASCADE;
+-- 100 projects; the export user reviews and exports in all of them.
+INSERT INTO annotations_project (name, slug, description, guidelines, annotators_per_article,
+                                 blind, review_required, created_at)
+SELECT 'Desk ' || g, 'desk-' || g, '', '', 1, false, true, now()
+FROM generate_series(1, 100) g;
 INSERT INTO auth_user (username, password, is_superuser, is_staff, is_active, first_name,
                        last_name, email, date_joined)
 SELECT 'bench' || g, '!', false, g = 0, true, '', '', '', now() FROM generate_series(0, 10) g;
+INSERT INTO annotations_membership (project_id, user_id, role, created_at)
+SELECT p, u.id, r, now()
+FROM generate_series(1, 100) p, auth_user u, unnest(ARRAY['reviewer', 'exporter']) r
+WHERE u.username = 'bench0'
+UNION ALL
+SELECT p, u.id, 'annotator', now()
+FROM generate_series(1, 100) p, auth_user u WHERE u.username <> 'bench0';
 INSERT INTO authtoken_token (key, user_id, created)
 SELECT 'benchbenchbenchbenchbenchbenchbenchbench', id, now()
 FROM auth_user WHERE username = 'bench0';
 -- 1,000 annotations per article; bodies of about 2,000 characters with non-ASCII text.
-INSERT INTO annotations_article (title, publisher, byline, source_url, body, body_hash,
-                                 created_at, updated_at)
-SELECT 'Article ' || g, 'Publisher ' || (g % 20), 'Zoë Ångström', 'https://news.example/' || g,
+INSERT INTO annotations_article (project_id, title, publisher, byline, source_url, body,
+                                 body_hash, created_at, updated_at)
+SELECT 1 + g % 100, 'Article ' || g, 'Publisher ' || (g % 20), 'Zoë Ångström',
+       'https://news.example/' || g,
        repeat('The minister said “costs rose 12%” in Tromsø; officials denied it. ', 30),
        md5(g::text), now(), now()
 FROM generate_series(1, :articles) g;
-INSERT INTO annotations_annotation (article_id, author_id, label, start, "end", quote, prefix,
-    suffix, note, status, reviewer_id, review_note, reviewed_at, submitted_at, created_at,
-    updated_at, version)
-SELECT 1 + (g - 1) / 1000, 2 + g % 9,
+INSERT INTO annotations_annotation (project_id, article_id, author_id, label, start, "end",
+    quote, prefix, suffix, note, status, reviewer_id, review_note, reviewed_at, submitted_at,
+    created_at, updated_at, version)
+SELECT b.project_id, 1 + (g - 1) / 1000, 2 + g % 9,
        (ARRAY['claim', 'denial', 'attribution'])[1 + g % 3],
        s, s + 40, substr(b.body, s + 1, 40), substr(b.body, greatest(1, s - 31), least(s, 32)),
        substr(b.body, s + 41, 32), CASE WHEN g % 7 = 0 THEN 'Check the figure, "again"' ELSE '' END,
@@ -66,15 +81,27 @@ SELECT 1 + (g - 1) / 1000, 2 + g % 9,
        CASE WHEN g % 10 = 0 THEN NULL ELSE 1 END, '', now(), now(), now(), now(), 2
 FROM generate_series(1, :rows) g,
      LATERAL (SELECT (g * 37) % 1900 AS s) o,
-     LATERAL (SELECT body FROM annotations_article WHERE id = 1 + (g - 1) / 1000) b;
-INSERT INTO annotations_evidence (url, title, publisher, excerpt, created_at)
-SELECT 'https://data.example/source/' || g, 'Source ' || g, 'Statistics Office', '', now()
+     LATERAL (SELECT body, project_id FROM annotations_article
+              WHERE id = 1 + (g - 1) / 1000) b;
+-- Evidence e belongs to project 1 + (e - 1) % 100; each annotation cites its own project's.
+INSERT INTO annotations_evidence (project_id, url, title, publisher, excerpt, created_at)
+SELECT 1 + (g - 1) % 100, 'https://data.example/source/' || g, 'Source ' || g,
+       'Statistics Office', '', now()
 FROM generate_series(1, 10000) g;
 INSERT INTO annotations_evidencelink (annotation_id, evidence_id, stance, note, created_at)
-SELECT g, 1 + g % 10000, (ARRAY['supports', 'refutes', 'context'])[1 + g % 3], '', now()
-FROM generate_series(1, :rows) g WHERE g % 2 = 0;
-INSERT INTO annotations_annotationlink (source_id, target_id, kind, created_at)
-SELECT g, g - 1, 'attributes', now() FROM generate_series(2, :rows) g WHERE g % 3 = 2;
+SELECT a.id, a.project_id + 100 * (a.id % 100),
+       (ARRAY['supports', 'refutes', 'context'])[1 + a.id % 3], '', now()
+FROM annotations_annotation a WHERE a.id % 2 = 0;
+-- Attribution g -> denial g - 1, both labels copied (the shape the database allows).
+INSERT INTO annotations_annotationlink (source_id, target_id, kind, source_label, target_label,
+                                        created_at)
+SELECT g, g - 1, 'attributes', 'attribution', 'denial', now()
+FROM generate_series(2, :rows) g WHERE g % 3 = 2;
+-- Each article is assigned to one annotator: My work holds ~110 assignments per annotator.
+INSERT INTO annotations_assignment (article_id, annotator_id, state, due_on, created_at)
+SELECT a.id, 2 + a.id % 9, (ARRAY['todo', 'in_progress', 'done'])[1 + a.id % 3],
+       current_date + (a.id % 30), now()
+FROM annotations_article a;
 ANALYZE;
 """
 

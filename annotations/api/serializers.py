@@ -243,7 +243,9 @@ class AnnotationCreateSerializer(StrictSerializer):
         request = self.context.get("request")
         if request is not None:
             # An article of a project the caller is not in does not exist, as far as they know.
-            self.fields["article"].queryset = Article.objects.visible_to(request.user)
+            self.fields["article"].queryset = Article.objects.visible_to(
+                request.user
+            ).select_related("project")
 
 
 class VersionedSerializer(StrictSerializer):
