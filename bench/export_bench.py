@@ -100,7 +100,7 @@ FROM generate_series(2, :rows) g WHERE g % 3 = 2;
 -- Each article is assigned to one annotator: My work holds ~110 assignments per annotator.
 INSERT INTO annotations_assignment (article_id, annotator_id, state, due_on, created_at)
 SELECT a.id, 2 + a.id % 9, (ARRAY['todo', 'in_progress', 'done'])[1 + a.id % 3],
-       current_date + (a.id % 30), now()
+       current_date + (a.id % 30)::int, now()
 FROM annotations_article a;
 ANALYZE;
 """

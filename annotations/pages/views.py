@@ -53,9 +53,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @role_required
 @require_http_methods(["GET", "POST"])
 def article_list(request: HttpRequest) -> HttpResponse:
-    projects = Project.objects.visible_to(request.user)
-    adding_to = Project.objects.where(request.user, permissions.ADDS_ARTICLES)
-    current = projects.filter(slug=request.GET.get("project", "")).first()
+    projects = list(Project.objects.visible_to(request.user))
+    slug = request.GET.get("project", "")
+    current = next((p for p in projects if p.slug == slug), None)
+    adding = [p.pk for p in projects if permissions.can_create_article(request.user, p)]
+    adding_to = Project.objects.filter(pk__in=adding)
     form = ArticleForm(projects=adding_to, initial={"project": current})
     if request.method == "POST":
         form = ArticleForm(request.POST, projects=adding_to)
@@ -91,7 +93,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "projects": projects,
             "current": current,
-            "can_add": adding_to.exists(),
+            "can_add": bool(adding),
             "labels": Label.choices,
             "statuses": Status.choices,
         },
