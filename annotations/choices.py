@@ -47,3 +47,11 @@ class AssignmentState(models.TextChoices):
     TODO = "todo", "To do"
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
+
+
+class Anchor(models.TextChoices):
+    """Where an annotation stands on its article's current text, after corrections."""
+
+    ANCHORED = "anchored", "Anchored"  # its offsets count into the current revision
+    PROPOSED = "proposed", "Proposed"  # a place on the current text awaits confirmation
+    ORPHANED = "orphaned", "Orphaned"  # nowhere on the current text: select it again or retire

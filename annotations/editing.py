@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations import anchoring, concurrency, linking, permissions
-from annotations.choices import Label, Stance
+from annotations.choices import Anchor, Label, Stance
 from annotations.inputs import normalise_url
 from annotations.models import (
     Annotation,
@@ -124,6 +124,7 @@ def create_annotation(
         # commit, and must not need the database then.
         project=article.project,
         article=article,
+        revision=article.revision,
         author=author,
         label=label,
         start=span.start,
@@ -162,14 +163,15 @@ def update_annotation(
         if "note" in changes:
             locked.note = changes["note"]
         if {"start", "end", "quote"} & set(changes):
+            # Offsets left out keep their value only while they count into the current text.
+            current = locked.anchor == Anchor.ANCHORED and "quote" not in changes
             span = _resolve_span(
                 locked.article.body,
-                start=changes.get("start", locked.start if "quote" not in changes else None),
-                end=changes.get("end", locked.end if "quote" not in changes else None),
+                start=changes.get("start", locked.start if current else None),
+                end=changes.get("end", locked.end if current else None),
                 quote=changes.get("quote"),
             )
-            locked.start, locked.end, locked.quote = span.start, span.end, span.quote
-            locked.prefix, locked.suffix = span.prefix, span.suffix
+            _anchor_on_current(locked, span)
         locked.version += 1
         locked._history_user = user
         try:
@@ -179,6 +181,35 @@ def update_annotation(
             raise ValidationError(
                 {"label": "The label cannot change: its links forbid it."}
             ) from exc
+    return locked
+
+
+def _anchor_on_current(annotation: Annotation, span: anchoring.Span) -> None:
+    """Place the annotation on the article's current text (a new span, or a proposal taken)."""
+    annotation.start, annotation.end, annotation.quote = span.start, span.end, span.quote
+    annotation.prefix, annotation.suffix = span.prefix, span.suffix
+    annotation.revision = annotation.article.revision
+    annotation.anchor = Anchor.ANCHORED
+    annotation.proposed_start = annotation.proposed_end = None
+
+
+@concurrency.retrying
+def confirm_proposal(
+    *, annotation: Annotation, user: AbstractBaseUser, expected_version: int | None = None
+) -> Annotation:
+    """Accept the place a correction proposed for the annotation on the current text."""
+    with transaction.atomic():
+        locked = concurrency.lock(annotation, expected_version)
+        _check_editable(user, locked)
+        if locked.anchor != Anchor.PROPOSED:
+            raise ValidationError({"anchor": "This annotation has no proposed span to confirm."})
+        body = locked.article.body
+        _anchor_on_current(
+            locked, anchoring.span_at(body, locked.proposed_start, locked.proposed_end)
+        )
+        locked.version += 1
+        locked._history_user = user
+        locked.save()
     return locked
 
 

@@ -110,6 +110,11 @@ def can_create_article(user: User, project: Any = None) -> bool:
     return has_role(user, project, ADDS_ARTICLES)
 
 
+def can_revise(user: User, article: Any) -> bool:
+    """Who records a corrected text: whoever may add articles to its project."""
+    return has_role(user, article, ADDS_ARTICLES)
+
+
 def can_create_annotation(user: User, article: Any = None) -> bool:
     return has_role(user, article, frozenset({Role.ANNOTATOR}))
 
@@ -168,6 +173,7 @@ ACTIONS = {
     "view": can_read,
     "manage": can_manage,
     "add_article": can_create_article,
+    "revise": can_revise,
     "annotate": can_create_annotation,
     "add_evidence": can_add_evidence,
     "change": can_edit_annotation,

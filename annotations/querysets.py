@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations import permissions, statuses
-from annotations.choices import AssignmentState, Label, Status
+from annotations.choices import Anchor, AssignmentState, Label, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -75,8 +75,10 @@ class AnnotationQuerySet(models.QuerySet):
         return queue.filter(project__in=permissions.roles(user).projects(permissions.REVIEWS))
 
     def exportable_by(self, user: User) -> AnnotationQuerySet:
-        """What the user may export: visible annotations of the projects where they export."""
-        visible = self.visible_to(user)
+        """What the user may export: visible annotations of the projects where they export,
+        anchored on their article's current text (a proposed or orphaned one counts into an
+        older revision and waits for a person)."""
+        visible = self.visible_to(user).filter(anchor=Anchor.ANCHORED)
         if permissions.is_admin(user):
             return visible
         return visible.filter(project__in=permissions.roles(user).projects(permissions.EXPORTS))

@@ -27,6 +27,7 @@ ANNOTATION_FIELDS: dict[str, Kind] = {
     "updated_at": "time",
     "submitted_at": "time",
     "reviewed_at": "time",
+    "revision": "number",  # the article revision the offsets and quote count into
 }
 
 

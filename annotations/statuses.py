@@ -51,7 +51,7 @@ class Transition:
     verb: str
     sources: frozenset[str]
     target: str
-    actor: Literal["author", "reviewer"]
+    actor: Literal["author", "reviewer", "system"]
     note_required: bool = False
 
 
@@ -76,6 +76,16 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "reopen", "reopen", FROZEN, Status.CHANGES_REQUESTED, "reviewer", note_required=True
+        ),
+        # A correction of the article changed the words an approved annotation quotes: it goes
+        # back to its author, with the reason, and through review again.
+        Transition(
+            "requeue",
+            "send back after a correction",
+            FROZEN,
+            Status.CHANGES_REQUESTED,
+            "system",
+            note_required=True,
         ),
     ]
 }

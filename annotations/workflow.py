@@ -35,7 +35,11 @@ class WorkflowError(Exception):
 
 
 def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: str = "") -> None:
-    """Raise WorkflowError unless the user may take this step on the annotation as it is now."""
+    """Raise WorkflowError unless the user may take this step on the annotation as it is now.
+
+    "system" steps are taken by the workbench itself (revising.py), on behalf of the user whose
+    action caused them: no one asks for them, so no one is checked for them.
+    """
     transition = TRANSITIONS[name]
     if transition.actor == "author" and annotation.author_id != user.pk:
         raise WorkflowError(
@@ -68,6 +72,8 @@ def available(annotation: Annotation, user: AbstractBaseUser) -> list[str]:
     """Return the names of the transitions this user may take now (for buttons and menus)."""
     allowed = []
     for name, transition in TRANSITIONS.items():
+        if transition.actor == "system":
+            continue
         try:
             check(
                 name, annotation=annotation, user=user, note="x" if transition.note_required else ""
@@ -103,6 +109,9 @@ def perform(
             locked.reviewed_at = now
             locked.review_note = note
             fields += ["reviewer", "reviewed_at", "review_note"]
+        elif transition.actor == "system":
+            locked.review_note = note  # the author reads why it came back
+            fields.append("review_note")
         if transition.target == Status.SUBMITTED:
             locked.submitted_at = now
             fields.append("submitted_at")

@@ -71,6 +71,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-article-list": API,
     "api-article-detail": API | {"outsider": 404},
     "api-article-annotations": API | {"outsider": 404},
+    "api-article-correct": expect(401, 405, 405, 405, 405, 405, norole=403),  # a PUT
+    "api-article-revisions": API | {"outsider": 404},
+    "api-article-revision-text": API | {"outsider": 404},
+    "api-article-diff": API | {"outsider": 404},
     "api-project-list": API,
     "api-project-detail": API | {"outsider": 404},
     "api-project-members": API | {"outsider": 404},
@@ -90,6 +94,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-annotation-detach-evidence": API_GET_NOT_ALLOWED,
     "api-annotation-reject": API_GET_NOT_ALLOWED,
     "api-annotation-reopen": API_GET_NOT_ALLOWED,
+    "api-annotation-confirm-anchor": API_GET_NOT_ALLOWED,
     "api-annotation-remove-link": API_GET_NOT_ALLOWED,
     "api-annotation-request-changes": API_GET_NOT_ALLOWED,
     "api-annotation-submit": API_GET_NOT_ALLOWED,
@@ -281,6 +286,7 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
     url = re.sub(r"\(\?P<evidence_id>[^)]+\)", str(ids["evidence"]), url)
     url = re.sub(r"\(\?P<target_id>[^)]+\)", str(ids["draft"]), url)
     url = re.sub(r"\(\?P<membership_id>[^)]+\)", "1", url)
+    url = re.sub(r"\(\?P<number>[^)]+\)", "1", url)
     url = re.sub(r"\(\?P<slug>[^)]+\)", ids["slug"], url)
     url = url.replace("<slug:slug>", ids["slug"])
     url = re.sub(r"\(\?P<pk>[^)]+\)", str(target), url)

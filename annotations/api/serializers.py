@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from annotations import permissions, workflow
 from annotations.api.fields import EnumTextField, HttpUrlField, OffsetField, TextField
-from annotations.choices import Label, LinkKind, Stance, Status
+from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.models import (
     Annotation,
     AnnotationLink,
     Article,
+    ArticleRevision,
     Evidence,
     EvidenceLink,
     Project,
@@ -66,6 +67,11 @@ class AnnotationLinkSerializer(serializers.Serializer):
         model = AnnotationLink
 
 
+class ProposedSpanSerializer(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
 class AnnotationSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.slug")
     article = serializers.IntegerField(source="article_id")
@@ -73,6 +79,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
     reviewer = serializers.SerializerMethodField()
     evidence = AnnotationEvidenceSerializer(source="evidence_links", many=True)
     links = AnnotationLinkSerializer(source="outgoing_links", many=True)
+    anchor = serializers.ChoiceField(choices=Anchor.choices)
+    proposed = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,11 +91,20 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "article",
             *ANNOTATION_FIELDS,
             "version",
+            "anchor",
+            "proposed",
             "evidence",
             "links",
             "actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ProposedSpanSerializer(allow_null=True))
+    def get_proposed(self, annotation: Annotation) -> dict | None:
+        """Where a correction may have moved it, on the current text, awaiting confirmation."""
+        if annotation.proposed_start is None:
+            return None
+        return {"start": annotation.proposed_start, "end": annotation.proposed_end}
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_reviewer(self, annotation: Annotation) -> str | None:
@@ -322,3 +339,45 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="For validation errors: each field at fault with its reasons.",
     )
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    created_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ArticleRevision
+        fields = [
+            "number",
+            "note",
+            "created_by",
+            "created_at",
+            "mapped",
+            "found",
+            "proposed",
+            "orphaned",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_created_by(self, revision: ArticleRevision) -> str | None:
+        return revision.created_by.username if revision.created_by_id else None
+
+
+class RevisionCreateSerializer(StrictSerializer):
+    body = TextField(max_length=2_000_000)
+    note = TextField(
+        required=False, allow_blank=True, max_length=500, help_text="What was corrected."
+    )
+
+
+DiffSerializer = inline_serializer(
+    "Diff",
+    {
+        "from": serializers.IntegerField(),
+        "to": serializers.IntegerField(),
+        "diff": serializers.ListField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text='Runs of ["equal" | "delete" | "insert", text].',
+        ),
+    },
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -13,7 +14,15 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import editing, inputs, membership, permissions, workflow
+from annotations import (
+    editing,
+    inputs,
+    membership,
+    permissions,
+    reanchoring,
+    revising,
+    workflow,
+)
 from annotations.api import serializers as s
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
@@ -103,6 +112,88 @@ class ArticleViewSet(
         return Response(
             s.AnnotationSerializer(rows, many=True, context=self.get_serializer_context()).data
         )
+
+    # Revisions -----------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Correct the article: its text becomes a new revision, annotations re-anchored",
+        description="Send the whole corrected text. Every annotation is placed on it: mapped "
+        "through the diff or found by its quote and context (accepted), proposed (awaiting a "
+        "person), or orphaned. If-Match takes the revision you corrected (the article's ETag); "
+        "a stale one gets 412 and changes nothing.",
+        request=s.RevisionCreateSerializer,
+        responses=s.RevisionSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["put"], url_path="body")
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        data = s.RevisionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        header = request.headers.get("If-Match")
+        expected = parse_if_match(header) if header is not None else None
+        try:
+            revision = revising.add_revision(
+                user=request.user,
+                article=article,
+                expected_revision=expected,
+                **data.validated_data,
+            )
+        except revising.RevisionConflict as exc:
+            raise PreconditionFailed(str(exc), code="stale_revision") from exc
+        response = Response(s.RevisionSerializer(revision).data)
+        response["ETag"] = f'"{revision.number}"'
+        return response
+
+    @extend_schema(
+        summary="Every revision of the article, with how its annotations fared",
+        responses=s.RevisionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        rows = article.revisions.select_related("created_by").defer("body").order_by("number")
+        return Response(s.RevisionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="One revision's text, plain: the text its annotations' offsets count into",
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"revisions/(?P<number>[0-9]{1,9})/text",
+        pagination_class=None,
+    )
+    def revision_text(self, request: Request, pk: str | None = None, number: str = "") -> Any:
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        revision = get_object_or_404(article.revisions.only("body"), number=int(number))
+        return HttpResponse(revision.body, content_type="text/plain; charset=utf-8")
+
+    @extend_schema(
+        summary="What changed between two revisions: equal, delete and insert runs",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.INT, description="Default: the one before."),
+            OpenApiParameter("to", OpenApiTypes.INT, description="Default: the current one."),
+        ],
+        responses=s.DiffSerializer,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def diff(self, request: Request, pk: str | None = None) -> Response:
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        params = request.query_params
+        try:
+            to = inputs.whole_number(params.get("to", str(article.revision)), name="to", low=1)
+            before = params.get("from", str(max(1, to - 1)))
+            start = inputs.whole_number(before, name="from", low=1)
+        except inputs.InputError as exc:
+            raise ValidationError({exc.name: exc.message}) from exc
+        texts = dict(article.revisions.filter(number__in=[start, to]).values_list("number", "body"))
+        missing = [n for n in (start, to) if n not in texts]
+        if missing:
+            raise ValidationError({"from" if start in missing else "to": "No such revision."})
+        runs = reanchoring.changes(texts[start], texts[to])
+        return Response({"from": start, "to": to, "diff": runs})
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -314,6 +405,21 @@ class AnnotationViewSet(
     @idempotent
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("reopen")
+
+    @extend_schema(
+        summary="Accept the span a correction proposed for this annotation",
+        request=None,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-anchor")
+    @idempotent
+    def confirm_anchor(self, request: Request, pk: str | None = None) -> Response:
+        annotation = self.get_object()
+        updated = self._versioned(
+            editing.confirm_proposal, annotation=annotation, user=request.user
+        )
+        return self._respond(updated)
 
     # Evidence and links -------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations import anchoring, linking
-from annotations.choices import Label, LinkKind, Stance, Status
+from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.inputs import normalise_url
 from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, ProjectScopedQuerySet
 
@@ -67,6 +67,9 @@ class Article(models.Model):
     published_on = models.DateField(null=True, blank=True)
     body = models.TextField(help_text="Canonical plain text; annotation offsets count into it.")
     body_hash = models.CharField(max_length=64, editable=False)
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text="The number of the revision the body is."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -109,7 +112,17 @@ class Article(models.Model):
         self.body_hash = anchoring.body_hash(self.body)
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_hash"}
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding:  # every body an article has had is kept, its first one included
+            ArticleRevision.objects.create(
+                article=self,
+                number=self.revision,
+                body=self.body,
+                body_hash=self.body_hash,
+                created_by=self.created_by,
+                created_at=self.created_at,
+            )
 
     def get_absolute_url(self) -> str:
         """The editor page: admin's "View on site" leads there."""
@@ -122,14 +135,39 @@ class Article(models.Model):
         if self.pk is None:
             return
         stored = Article.objects.filter(pk=self.pk).values_list("body", flat=True).first()
-        if (
-            stored is not None
-            and stored != anchoring.normalise_body(self.body)
-            and self.annotations.exists()
-        ):
+        if stored is not None and stored != anchoring.normalise_body(self.body):
             raise ValidationError(
-                {"body": "The text cannot change once annotated: offsets count into it."}
+                {"body": "A correction is a new revision: use the article page's Update text."}
             )
+
+
+class ArticleRevision(models.Model):
+    """One body an article has had, numbered from 1, with how its annotations fared on it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    body_hash = models.CharField(max_length=64)
+    note = models.CharField(max_length=500, blank=True, help_text="What was corrected.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # How the annotations of the previous revision fared (reanchoring.py); 0 for the first.
+    mapped = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0)
+    proposed = models.PositiveIntegerField(default=0)
+    orphaned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_number_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} (revision {self.number})"
 
 
 class Annotation(models.Model):
@@ -162,6 +200,13 @@ class Annotation(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(
+        default=1, help_text="The article revision its offsets and quote count into."
+    )
+    anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.ANCHORED)
+    # Where a correction may have moved it (anchor "proposed"), for a person to confirm.
+    proposed_start = models.PositiveIntegerField(null=True, blank=True)
+    proposed_end = models.PositiveIntegerField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = AnnotationQuerySet.as_manager()
@@ -189,6 +234,15 @@ class Annotation(models.Model):
                 condition=Q(status__in=Status.values), name="annotation_status_valid"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+            models.CheckConstraint(
+                condition=Q(anchor__in=Anchor.values), name="annotation_anchor_valid"
+            ),
+            # A proposal is a whole span, and only proposed annotations have one.
+            models.CheckConstraint(
+                condition=Q(anchor=Anchor.PROPOSED, proposed_end__gt=F("proposed_start"))
+                | Q(proposed_start__isnull=True, proposed_end__isnull=True),
+                name="annotation_proposal_whole",
+            ),
             # A rejection or a request for changes always tells the author why.
             models.CheckConstraint(
                 condition=~Q(status__in=[Status.REJECTED, Status.CHANGES_REQUESTED])
