@@ -136,6 +136,16 @@ def _approximate(new: str, quote: str, expected: int) -> int | None:
     return None if location == -1 else location
 
 
+def _aligned_end(new: str, start: int, quote: str) -> int:
+    """Where an approximate match of `quote` starting at `start` ends: its last character
+    mapped through a diff of the quote against the text there ("Jon" -> "John" ends one later)."""
+    engine = diff_match_patch.diff_match_patch()
+    engine.Diff_Timeout = 0
+    window = new[start : start + len(quote) + max(8, len(quote) // 2)]
+    diffs = engine.diff_main(quote, window, False)
+    return min(len(new), start + engine.diff_xIndex(diffs, len(quote) - 1) + 1)
+
+
 def locate(mapping: Mapping, old: str, new: str, span: Span) -> Outcome:
     """The outcome for one span of the old text (see the module's docstring)."""
     size = len(span.quote)
@@ -172,7 +182,7 @@ def locate(mapping: Mapping, old: str, new: str, span: Span) -> Outcome:
     location = _approximate(new, span.quote, expected)
     if location is None:
         return Outcome("orphaned", None)
-    end = min(len(new), location + size)
+    end = _aligned_end(new, location, span.quote)
     if end <= location:
         return Outcome("orphaned", None)
     return Outcome("proposed", anchoring.span_at(new, location, end))

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations import concurrency, permissions, statuses
-from annotations.choices import Status
+from annotations.choices import Anchor, Status
 from annotations.models import Annotation, ReviewEvent
 from annotations.statuses import TRANSITIONS
 
@@ -60,6 +60,12 @@ def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: st
         raise WorkflowError(
             f"Cannot {transition.verb} an annotation that is "
             f"{statuses.label(annotation.status).lower()}.",
+            code="invalid_state",
+        )
+    if transition.target == Status.SUBMITTED and annotation.anchor != Anchor.ANCHORED:
+        raise WorkflowError(
+            "The article was corrected since this annotation was made: confirm or fix its span "
+            "on the current text before you submit it.",
             code="invalid_state",
         )
     if transition.note_required and not note.strip():

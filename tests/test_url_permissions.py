@@ -63,6 +63,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # The annotator's assignment: only they mark it done.
     "mark-done": expect(302, 200, 404, 404, 404, 404, norole=403, outsider=404),
     "project-guidelines": LOGGED_IN | {"outsider": 404},
+    "article-revisions": LOGGED_IN | {"outsider": 404},
+    "article-correct": expect(302, 405, 405, 405, 405, 405, norole=403),  # a POST
     "login": EVERYONE_OK,
     "logout": NOT_ALLOWED,  # log-out is a POST
     "api-schema": EVERYONE_OK,  # documentation, no data

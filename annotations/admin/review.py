@@ -270,9 +270,14 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def _review_context(
         self, request: HttpRequest, annotation: Annotation, form: ReviewForm
     ) -> dict:
-        before, after = anchoring.surrounding(
-            annotation.article.body, annotation.start, annotation.end
+        # Its offsets count into the revision it is anchored on, which after a correction it
+        # may not be the current one.
+        text = (
+            annotation.article.body
+            if annotation.revision == annotation.article.revision
+            else annotation.article.revisions.get(number=annotation.revision).body
         )
+        before, after = anchoring.surrounding(text, annotation.start, annotation.end)
         available = [d for d in workflow.available(annotation, request.user) if d in DECISIONS]
         incoming = annotation.incoming_links.select_related("source__author").order_by("created_at")
         return {

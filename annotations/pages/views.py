@@ -19,8 +19,16 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from annotations import assigning, editing, permissions, statuses
-from annotations.choices import Label, LinkKind, Stance, Status
+from annotations import (
+    assigning,
+    editing,
+    inputs,
+    permissions,
+    reanchoring,
+    revising,
+    statuses,
+)
+from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
 from annotations.models import Article, Assignment, Project
 from annotations.pages.forms import ArticleForm
@@ -121,6 +129,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": dict(Status.choices),
         "initialStatus": Status.DRAFT,
         "reviewedStatuses": sorted(statuses.REVIEWED),
+        "anchors": dict(Anchor.choices),
         "stances": dict(Stance.choices),
         "linkKinds": dict(LinkKind.choices),
         "linkShapes": [[s, t, kind] for (s, t), kind in LINK_SHAPES.items()],
@@ -128,10 +137,69 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "loginUrl": reverse("login"),
     }
     assignment = Assignment.objects.filter(article=article, annotator=user).first()
+    revision = article.revisions.defer("body").get(number=article.revision)
     return render(
         request,
         "annotations/article_detail.html",
-        {"article": article, "editor": editor, "assignment": assignment},
+        {
+            "article": article,
+            "editor": editor,
+            "assignment": assignment,
+            "revision": revision,
+            "can_revise": permissions.can_revise(user, article),
+        },
+    )
+
+
+@role_required
+@require_http_methods(["POST"])
+def article_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Store the corrected text pasted into "Update text" as the next revision."""
+    article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+    try:
+        revision = revising.add_revision(
+            user=request.user,
+            article=article,
+            body=request.POST.get("body", ""),
+            note=request.POST.get("note", ""),
+            expected_revision=inputs.whole_number(
+                request.POST.get("revision", ""), name="revision", low=1
+            ),
+        )
+    except (ValidationError, inputs.InputError, revising.RevisionConflict) as exc:
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, f"The text was not updated: {message}")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Revision {revision.number} stored: {revision.mapped + revision.found} annotation(s) "
+            f"kept in place, {revision.proposed} proposed, {revision.orphaned} orphaned.",
+        )
+    return redirect("article-detail", pk=article.pk)
+
+
+@role_required
+def article_revisions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every revision, and the words changed between two (the one before and the current one,
+    unless chosen)."""
+    article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+    revisions = list(article.revisions.select_related("created_by").defer("body"))
+    numbers = [r.number for r in revisions]
+
+    def chosen(name: str, default: int) -> int:
+        value = request.GET.get(name, "")
+        return int(value) if inputs.is_id(value) and int(value) in numbers else default
+
+    to = chosen("to", article.revision)
+    start = chosen("from", max(1, to - 1))
+    texts = dict(article.revisions.filter(number__in=[start, to]).values_list("number", "body"))
+    runs = reanchoring.changes(texts[start], texts[to]) if start != to else []
+    return render(
+        request,
+        "annotations/revisions.html",
+        {"article": article, "revisions": revisions, "runs": runs, "start": start, "to": to},
     )
 
 

@@ -49,8 +49,14 @@ function tag(kind, value, content) {
 
 // ---- Rendering ----------------------------------------------------------------------------
 
+// Only annotations anchored on the current text have offsets that count into it; a proposed or
+// orphaned one (after a correction) is listed, never highlighted at stale offsets.
+function onCurrentText(a) {
+  return !a.anchor || a.anchor === "anchored";
+}
+
 function renderText() {
-  text.render(annotations.values(), {
+  text.render([...annotations.values()].filter(onCurrentText), {
     selected: state.selected,
     describe: (a) => `${labelName(a.label)} · ${statusName(a.status)} · ${a.author}`,
   });
@@ -83,7 +89,12 @@ function renderList() {
           },
           tag("label", a.label, labelName(a.label)),
           h("span", { class: "list-quote" }, `“${shorten(a.quote)}”`),
-          h("span", { class: "list-meta" }, `${statusName(a.status)} · ${a.author}`),
+          h(
+            "span",
+            { class: "list-meta" },
+            `${statusName(a.status)} · ${a.author}`,
+            onCurrentText(a) ? "" : h("span", { class: `anchor anchor-${a.anchor}` }, ` · ${data.anchors[a.anchor]}`),
+          ),
         ),
       ),
     ),
@@ -113,6 +124,7 @@ function renderCard() {
       h("button", { type: "button", class: "close", "aria-label": "Close", onclick: () => select(null) }, "×"),
     ),
     h("blockquote", { class: "card-quote" }, a.quote),
+    anchorNotice(a, editable),
     h(
       "p",
       { class: "muted small" },
@@ -509,6 +521,25 @@ function mutate(id, request, { onInvalid = null, onSaved = null } = {}) {
 
 function save(id, changes, onSaved = null) {
   return mutate(id, (a) => api.patch(`annotations/${id}/`, changes, a.version), { onSaved });
+}
+
+// After a correction: say where the annotation stands and what its author can do about it.
+function anchorNotice(a, editable) {
+  if (onCurrentText(a)) return null;
+  const parts = [];
+  if (a.anchor === "proposed" && a.proposed) {
+    const words = [...data.article.body].slice(a.proposed.start, a.proposed.end).join("");
+    parts.push(
+      h("p", {}, `The article was corrected (this quote is from revision ${a.revision}). Proposed on the current text: `, h("q", {}, words)),
+    );
+    if (editable) {
+      parts.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "confirm-anchor") }, "Confirm the proposed span"));
+    }
+  } else {
+    parts.push(h("p", {}, `The article was corrected and these words are gone (they were in revision ${a.revision}).`));
+  }
+  if (editable) parts.push(h("p", { class: "muted small" }, "Or select the right words in the text and press M to move it there."));
+  return h("div", { class: `anchor-notice anchor-${a.anchor}`, role: "note" }, ...parts);
 }
 
 function transition(id, name) {
