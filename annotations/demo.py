@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotations import anchoring, assigning, editing, workflow
+from annotations import anchoring, assigning, editing, revising, workflow
 from annotations.choices import AssignmentState, Label, Role, Stance
 from annotations.models import Annotation, Article, Assignment, Evidence, Membership, Project
 
@@ -269,7 +269,25 @@ def load() -> dict[str, str]:
             created.append(made)
         for index, username, state, due_in in ASSIGNMENTS:
             _assignment(articles[index], users[username], users["manager1"], state, due_in)
+        _correct(articles[0], users["reviewer1"])
     return {spec.username: spec.password for spec in USERS}
+
+
+# The harbour story was corrected after publication: a figure changed under a draft claim.
+CORRECTION = ("climbed 38% since 2024", "climbed 36% since 2024")
+CORRECTION_NOTE = "correction: fuel costs rose 36%, not 38%"
+
+
+def _correct(article: Article, reviewer) -> None:
+    """Store the correction once (revision 2), so the demo shows a re-anchored article."""
+    if article.revision == 1:
+        old, new = CORRECTION
+        revising.add_revision(
+            user=reviewer,
+            article=article,
+            body=article.body.replace(old, new),
+            note=CORRECTION_NOTE,
+        )
 
 
 def _project(spec: dict) -> Project:
@@ -295,11 +313,11 @@ def _user(spec: DemoUser, projects: dict[str, Project]):
 def _article(spec: dict, projects: dict[str, Project], creator) -> Article:
     body = anchoring.normalise_body(spec["body"])
     fields = {**spec, "project": projects[spec["project"]]}
+    # By title: a demo article may have been corrected since (its text is then revision 2).
     article, _ = Article.objects.get_or_create(
         project=fields["project"],
         title=spec["title"],
-        body_hash=anchoring.body_hash(body),
-        defaults={**fields, "created_by": creator},
+        defaults={**fields, "body": body, "created_by": creator},
     )
     return article
 

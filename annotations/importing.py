@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotations import anchoring
+from annotations import anchoring, revising
+from annotations.inputs import normalise_url
 from annotations.models import Article, Project
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class ImportFileError(Exception):
 class ImportResult:
     created: list[Article] = field(default_factory=list)
     existing: list[Article] = field(default_factory=list)
+    revised: list[Article] = field(default_factory=list)  # corrected: a new revision each
 
 
 def read_articles(path: Path) -> list[tuple[int, Article]]:
@@ -70,18 +72,45 @@ def import_file(
     articles = read_articles(path)
     result = ImportResult()
     with transaction.atomic():
-        for _line, article in articles:
+        for line, article in articles:
             existing = Article.objects.filter(
                 project=project, title=article.title, body_hash=anchoring.body_hash(article.body)
             ).first()
             if existing is not None:
                 result.existing.append(existing)
                 continue
+            corrected = _earlier_version(project, article)
+            if corrected is not None:
+                if created_by is None:
+                    raise ImportFileError(
+                        path,
+                        line,
+                        f"a corrected text of article {corrected.pk} ({corrected.title!r}): "
+                        "say who records the correction with --as USERNAME",
+                    )
+                revising.add_revision(
+                    user=created_by,
+                    article=corrected,
+                    body=article.body,
+                    note=f"import of {path.name}",
+                )
+                result.revised.append(corrected)
+                continue
             article.project = project
             article.created_by = created_by
             article.save()
             result.created.append(article)
     return result
+
+
+def _earlier_version(project: Project, article: Article) -> Article | None:
+    """The project's article this one corrects: the same URL, or else the same title."""
+    stored = Article.objects.filter(project=project)
+    if article.source_url:
+        match = stored.filter(source_url=normalise_url(article.source_url)).first()
+        if match is not None:
+            return match
+    return stored.filter(title=article.title).first()
 
 
 def _from_txt(path: Path, text: str) -> Article:

@@ -21,11 +21,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotations import shape
+from annotations import anchoring, shape
 from annotations.models import (
     Annotation,
     AnnotationLink,
     Article,
+    ArticleRevision,
     Assignment,
     Evidence,
     EvidenceLink,
@@ -43,6 +44,7 @@ PROJECT_FIELDS = [
     "blind",
     "review_required",
 ]
+REANCHOR_COUNTS = ["mapped", "found", "proposed", "orphaned"]
 LEGACY_GROUP_ROLES = {"Annotators": "annotator", "Reviewers": "reviewer", "Exporters": "exporter"}
 FORMAT = "fact-check-workbench/2"
 LEGACY_FORMAT = "fact-check-workbench/1"  # no closing record: loaded only when asked to
@@ -118,9 +120,24 @@ def _records() -> Iterator[dict[str, Any]]:
             "source_url": article.source_url,
             "published_on": _when(article.published_on),
             "body": article.body,
+            "revision": article.revision,
             "created_by": article.created_by.username if article.created_by else None,
             "created_at": _when(article.created_at),
             "updated_at": _when(article.updated_at),
+        }
+    revisions = ArticleRevision.objects.order_by("article_id", "number").select_related(
+        "created_by"
+    )
+    for revision in revisions.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "revision",
+            "article": keys["article"][revision.article_id],
+            "number": revision.number,
+            "body": revision.body,
+            "note": revision.note,
+            "created_by": _username(revision.created_by),
+            "created_at": _when(revision.created_at),
+            **{name: getattr(revision, name) for name in REANCHOR_COUNTS},
         }
     for evidence in Evidence.objects.order_by("id").select_related("added_by").iterator(CHUNK):
         yield {
@@ -145,6 +162,9 @@ def _records() -> Iterator[dict[str, Any]]:
             **{name: _username(getattr(a, name)) for name in shape.names("user")},
             **{name: _when(getattr(a, name)) for name in shape.names("time")},
             "version": a.version,
+            "anchor": a.anchor,
+            "proposed_start": a.proposed_start,
+            "proposed_end": a.proposed_end,
         }
     links = EvidenceLink.objects.order_by("id").select_related("added_by")
     for link in links.iterator(chunk_size=CHUNK):
@@ -216,6 +236,7 @@ ORDER = [
     "project",
     "membership",
     "article",
+    "revision",
     "evidence",
     "annotation",
     "evidence_link",
@@ -415,6 +436,7 @@ class _Loader:
         project_id = self._project_of(item)
         article = Article(
             project_id=project_id,
+            revision=item.get("revision", 1),
             title=item["title"],
             publisher=item["publisher"],
             byline=item["byline"],
@@ -426,6 +448,21 @@ class _Loader:
         )
         self._save(article, "article", item["key"], item["updated_at"])
         self.article_projects[article.pk] = project_id
+
+    def _revision(self, item: dict[str, Any]) -> None:
+        # Saving the article stored its current revision; fill that one in, add the others.
+        article_id = self._key("article", item["article"])
+        revision = ArticleRevision.objects.filter(
+            article_id=article_id, number=item["number"]
+        ).first() or ArticleRevision(article_id=article_id, number=item["number"])
+        revision.body = anchoring.normalise_body(item["body"])
+        revision.body_hash = anchoring.body_hash(revision.body)
+        revision.note = item["note"]
+        revision.created_by = self._user_named(item["created_by"])
+        revision.created_at = item["created_at"]
+        for name in REANCHOR_COUNTS:
+            setattr(revision, name, item[name])
+        self._save(revision, None, None)
 
     def _evidence(self, item: dict[str, Any]) -> None:
         evidence = Evidence(
@@ -442,12 +479,18 @@ class _Loader:
 
     def _annotation(self, item: dict[str, Any]) -> None:
         stored = [*shape.names("text", "number", "time"), "version"]
+        # Files from before revisions hold none of these: everything was on revision 1.
+        later = {"revision": 1, "anchor": "anchored", "proposed_start": None, "proposed_end": None}
         article_id = self._key("article", item["article"])
         annotation = Annotation(
             article_id=article_id,
             project_id=self.article_projects[article_id],
             **{name: self._user_named(item[name]) for name in shape.names("user")},
-            **{name: item[name] for name in stored if name != "updated_at"},  # see finish()
+            **{
+                name: item.get(name, later.get(name))
+                for name in [*stored, *later]
+                if name != "updated_at"  # see finish()
+            },
         )
         self._save(annotation, "annotation", item["key"], item["updated_at"])
 

@@ -48,7 +48,10 @@ def test_demo_has_annotations_in_several_states_with_non_ascii_text(settings):
     bodies = "".join(Article.objects.values_list("body", flat=True))
     assert "🚢" in bodies and "“" in bodies and "ø" in bodies
     for annotation in Annotation.objects.select_related("article"):
-        assert annotation.article.body[annotation.start : annotation.end] == annotation.quote
+        text = annotation.article.revisions.get(number=annotation.revision).body
+        assert text[annotation.start : annotation.end] == annotation.quote
+    corrected = Article.objects.get(revision=2)
+    assert corrected.revisions.get(number=2).proposed == 1  # the draft on the changed figure
 
 
 def test_demo_shows_projects_roles_assignments_and_double_annotation(settings):

@@ -123,3 +123,44 @@ def test_the_shared_corpus_imports_and_reimports_cleanly(shared_dir):
         assert article.body == article.body.strip("\n")
         assert article.body == article.body.rstrip()
         assert "\r" not in article.body
+
+
+def test_a_corrected_text_of_a_stored_article_becomes_its_next_revision(tmp_path):
+    from annotations.models import Annotation
+    from tests.factories import AnnotationFactory, annotator
+
+    writer = annotator(username="desk")
+    first = tmp_path / "story.jsonl"
+    first.write_text(
+        json.dumps(
+            {
+                "title": "Bridge",
+                "body": "The mayor, Jon Smith, spoke.",
+                "url": "https://n.example/b",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    import_file(first, project=default_project(), created_by=writer)
+    article = Article.objects.get()
+    AnnotationFactory(article=article, author=writer, start=4, length=5)  # "mayor"
+    second = tmp_path / "update.jsonl"
+    second.write_text(
+        json.dumps(
+            {
+                "title": "Bridge (updated)",
+                "body": "The mayor, John Smith, spoke.",
+                "url": "https://n.example/b",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileError, match=r"update\.jsonl:1: a corrected text.*--as"):
+        import_file(second, project=default_project())
+    result = import_file(second, project=default_project(), created_by=writer)
+    assert result.revised == [article] and not result.created
+    article.refresh_from_db()
+    assert article.revision == 2 and "John" in article.body
+    assert Annotation.objects.get().revision == 2  # "mayor" mapped onto the new text

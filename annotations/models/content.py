@@ -276,8 +276,14 @@ class Annotation(models.Model):
         super().clean()
         if self.article_id is None or self.start is None or self.end is None:
             return
+        article = self.article
+        text = (
+            article.body
+            if self.revision == article.revision
+            else article.revisions.get(number=self.revision).body  # counts into an older one
+        )
         try:
-            anchoring.span_at(self.article.body, self.start, self.end, self.quote)
+            anchoring.span_at(text, self.start, self.end, self.quote)
         except anchoring.SpanError as exc:
             raise ValidationError({exc.field: exc.message}) from exc
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.importing import ImportFileError, import_file
@@ -20,19 +21,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--project", help="The project's slug; may be left out when there is one project."
         )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            help="Who records what the files add: corrected texts of stored articles (the same "
+            "URL or title) become new revisions in their name.",
+        )
 
-    def handle(self, *args, files: list[Path], project: str | None, **options) -> None:
+    def handle(
+        self, *args, files: list[Path], project: str | None, username: str | None, **options
+    ) -> None:
         target = self._project(project)
+        user = None
+        if username is not None:
+            user = get_user_model().objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"--as {username}: no such user")
         failed = 0
         for path in files:
             try:
-                result = import_file(path, project=target)
+                result = import_file(path, project=target, created_by=user)
             except ImportFileError as exc:
                 failed += 1
                 self.stderr.write(f"error: {exc} (nothing imported from this file)")
                 continue
             self.stdout.write(
-                f"{path}: {len(result.created)} imported, {len(result.existing)} already present"
+                f"{path}: {len(result.created)} imported, {len(result.revised)} corrected "
+                f"(a new revision each), {len(result.existing)} already present"
             )
         if failed:
             raise CommandError(f"{failed} of {len(files)} file(s) could not be imported")
