@@ -12,7 +12,7 @@ PORT ?= 8000
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run serve test lint format check bench load lock clean
+.PHONY: run serve test lint format check bench bench-reanchor load lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test: $(TEST_STAMP)
 ROWS ?= 1000000
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/export_bench.py --rows $(ROWS)
+
+## bench-reanchor: correction pairs with known answers, and 1,000 spans re-anchored
+bench-reanchor: $(TEST_STAMP)
+	$(BIN)/python bench/reanchor_bench.py
 
 ## load: 50 editors for 60 s against gunicorn and PostgreSQL (LOAD_DATABASE_URL)
 load: $(TEST_STAMP)
