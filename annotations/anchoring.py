@@ -11,7 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import regex
+
 CONTEXT_CHARS = 32
+_GRAPHEME = regex.compile(r"\X")
 
 _TRAILING_SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+$", re.MULTILINE)
 
@@ -52,12 +55,44 @@ class Span:
 
 
 def context(body: str, start: int, end: int) -> tuple[str, str]:
-    """Return the prefix and suffix (up to 32 code points each) around a span."""
-    return body[max(0, start - CONTEXT_CHARS) : start], body[end : end + CONTEXT_CHARS]
+    """Return the prefix and suffix around a span: 32 code points each, or more, doubling
+    until the quote with its context occurs only once in the body.
+
+    A TextQuoteSelector is resolved by searching for prefix + quote + suffix; with a sentence
+    repeated four times, 32 characters either side can be the same for two copies and a client
+    would land on the wrong one (Apache Annotator's describeTextQuote extends it the same way).
+    """
+    size = CONTEXT_CHARS
+    while True:
+        prefix, suffix = body[max(0, start - size) : start], body[end : end + size]
+        needle = prefix + body[start:end] + suffix
+        first = body.find(needle)
+        unique = body.find(needle, first + 1) == -1
+        if unique or (start - size <= 0 and end + size >= len(body)):
+            return prefix, suffix
+        size *= 2
+
+
+def _splits_a_character(body: str, offset: int) -> bool:
+    """Whether the offset falls inside a user-perceived character (a grapheme cluster: a flag,
+    an emoji with skin tone or ZWJ sequence, a letter with combining accents).
+
+    Clusters are found from a little before the offset: their rules look only at neighbours,
+    so the segmentation agrees with the whole text's well before it reaches the offset.
+    """
+    if offset <= 0 or offset >= len(body):
+        return False
+    window_start = max(0, offset - 64)
+    at = window_start
+    for cluster in _GRAPHEME.finditer(body, window_start, min(len(body), offset + 64)):
+        at = cluster.end()
+        if at >= offset:
+            return at != offset and cluster.start() != offset
+    return False
 
 
 def check_offsets(body: str, start: int, end: int) -> None:
-    """Raise SpanError unless 0 <= start < end <= len(body)."""
+    """Raise SpanError unless 0 <= start < end <= len(body) and neither splits a character."""
     if start < 0:
         raise SpanError("start must be 0 or more.", "start")
     if end <= start:
@@ -66,6 +101,13 @@ def check_offsets(body: str, start: int, end: int) -> None:
         raise SpanError(
             f"end {end} is past the end of the article body ({len(body)} characters).", "end"
         )
+    for name, offset in (("start", start), ("end", end)):
+        if _splits_a_character(body, offset):
+            raise SpanError(
+                f"{name} {offset} splits a character (a letter from its accent, a flag or an "
+                "emoji sequence): a span starts and ends between whole characters.",
+                name,
+            )
 
 
 def span_at(body: str, start: int, end: int, quote: str | None = None) -> Span:

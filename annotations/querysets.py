@@ -111,6 +111,12 @@ class AnnotationQuerySet(models.QuerySet):
             .defer("article__body", "article__body_hash")
         )
 
+    def with_revision_date(self) -> AnnotationQuerySet:
+        """Annotate `revision_date`: when the revision its offsets count into was made."""
+        revisions = related(related(self.model, "article"), "revisions")
+        made = revisions.objects.filter(article=OuterRef("article"), number=OuterRef("revision"))
+        return self.annotate(revision_date=Subquery(made.values("created_at")[:1]))
+
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")
 

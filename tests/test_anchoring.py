@@ -71,3 +71,34 @@ def test_locate_uses_prefix_to_choose_between_repeats():
 def test_locate_refuses_a_missing_quote():
     with pytest.raises(anchoring.SpanError, match="does not occur"):
         anchoring.locate("Nothing here.", "something")
+
+
+def test_context_grows_until_the_quote_with_it_is_unique():
+    body = "Intro. " + "Officials denied it. " * 6 + "The end."
+    copies = [i for i in range(len(body)) if body.startswith("Officials", i)]
+    second = copies[2]  # 32 characters either side look the same as for the next copy
+    prefix, suffix = anchoring.context(body, second, second + len("Officials denied it."))
+    assert len(prefix) + len(suffix) > 64
+    needle = prefix + "Officials denied it." + suffix
+    assert body.count(needle) == 1 and body.index(needle) + len(prefix) == second
+
+
+@pytest.mark.parametrize(
+    ("body", "inside"),
+    [
+        ("Flag 🇫🇷 here.", "🇷"),  # between the two regional indicators
+        ("Family 👩\u200d👩\u200d👧 here.", "\u200d"),  # inside a ZWJ sequence
+        ("Tone 👋🏽 here.", "🏽"),  # a skin tone from its hand
+        ("Say n\u0303o here.", "\u0303"),  # a letter from its combining tilde (no NFC form)
+    ],
+)
+def test_spans_that_split_a_character_are_refused_naming_the_offset(body, inside):
+    at = body.index(inside)
+    with pytest.raises(anchoring.SpanError) as start_error:
+        anchoring.span_at(body, at, len(body))
+    assert start_error.value.field == "start"
+    with pytest.raises(anchoring.SpanError) as end_error:
+        anchoring.span_at(body, 0, at)
+    assert end_error.value.field == "end"
+    whole = anchoring.span_at(body, 0, body.index(" here"))
+    assert whole.quote.endswith(body[at - 1 : body.index(" here")])

@@ -86,3 +86,21 @@ def test_article_page_queries_do_not_grow_with_annotations(logged_in, annotator,
     with CaptureQueriesContext(connection) as many:
         logged_in.get(f"/articles/{article.pk}/")
     assert len(few) == len(many)
+
+
+def test_the_api_refuses_a_span_that_splits_an_emoji_naming_start_or_end(client_for, annotator):
+    article = ArticleFactory(body="Family 👩\u200d👩\u200d👧 went home.")
+    inside = article.body.index("\u200d") + 1
+    response = client_for(annotator).post(
+        "/api/v1/annotations/",
+        {
+            "article": article.pk,
+            "label": "claim",
+            "start": inside,
+            "end": inside + 4,
+            "quote": article.body[inside : inside + 4],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "start" in response.json()["errors"]

@@ -251,8 +251,8 @@ class AnnotationCreateSerializer(StrictSerializer):
     start = OffsetField(required=False)
     end = OffsetField(required=False)
     quote = TextField(required=False, max_length=100_000)
-    prefix = TextField(required=False, allow_blank=True, max_length=32)
-    suffix = TextField(required=False, allow_blank=True, max_length=32)
+    prefix = TextField(required=False, allow_blank=True, max_length=10_000)
+    suffix = TextField(required=False, allow_blank=True, max_length=10_000)
     note = TextField(required=False, allow_blank=True, max_length=10_000)
 
     def __init__(self, *args, **kwargs) -> None:

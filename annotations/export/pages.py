@@ -15,7 +15,8 @@ MAX_PAGE_SIZE = 1000
 
 def page_of(queryset: QuerySet, *, after: int, size: int) -> tuple[list, int | None]:
     """Return the rows after id `after` and the cursor of the next page, if any."""
-    rows = list(queryset.with_article().filter(pk__gt=after).order_by("pk")[: size + 1])
+    rows = queryset.with_article().with_revision_date().filter(pk__gt=after).order_by("pk")
+    rows = list(rows[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].pk if more and rows else None)

@@ -113,8 +113,13 @@ def csv_row(annotation: Annotation) -> list[Any]:
 
 
 def w3c_annotation(annotation: Annotation, iri: Callable[[str], str]) -> dict[str, Any]:
-    """The W3C Web Annotation Data Model form; `iri` turns a site path into an absolute IRI."""
+    """The W3C Web Annotation Data Model form; `iri` turns a site path into an absolute IRI.
+
+    The annotation comes from a queryset shaped by with_article() and with_revision_date().
+    """
     data = record(annotation)
+    text = iri(f"/api/v1/articles/{annotation.article_id}/revisions/{annotation.revision}/text/")
+    article_url = annotation.article.source_url or None
     body: list[dict[str, Any]] = [
         {
             "type": "TextualBody",
@@ -152,9 +157,18 @@ def w3c_annotation(annotation: Annotation, iri: Callable[[str], str]) -> dict[st
         "modified": data["updated_at"],
         "creator": {"type": "Person", "nickname": annotation.author.username},
         "body": body,
+        # The source is the text the offsets count into, the article's revision as plain text, so
+        # a generic client resolves the selectors against exactly that; the state says which
+        # revision (when it was made), and the scope is the article as published.
         "target": {
             "type": "SpecificResource",
-            "source": iri(f"/articles/{annotation.article_id}/"),
+            "source": text,
+            "state": {
+                "type": "TimeState",
+                "sourceDate": timestamp(annotation.revision_date),
+                "cached": text,
+            },
+            **({"scope": article_url} if article_url else {}),
             "selector": [
                 {
                     "type": "TextQuoteSelector",

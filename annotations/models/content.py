@@ -183,8 +183,9 @@ class Annotation(models.Model):
     start = models.PositiveIntegerField(help_text="Code point offset of the first character.")
     end = models.PositiveIntegerField(help_text="Code point offset just past the last character.")
     quote = models.TextField(help_text="The exact text between start and end.")
-    prefix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
-    suffix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    # 32 code points each, or more where the quote with 32 is not unique (anchoring.context).
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
     note = models.TextField(blank=True, max_length=10_000)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     reviewer = models.ForeignKey(

@@ -202,7 +202,17 @@ def test_w3c_collection_pages_and_annotations_pass_the_must_schemas(data, w3c_va
         "start": BODY.index("went fine"),
         "end": BODY.index("went fine") + 9,
     }
-    assert first["target"]["source"].endswith(f"/articles/{data['article'].pk}/")
+    # Offsets resolve against the served revision text, as a generic client would do it.
+    source = first["target"]["source"]
+    assert source.endswith(f"/api/v1/articles/{data['article'].pk}/revisions/1/text/")
+    served = data["client"].get(source.removeprefix("http://testserver")).content.decode()
+    assert served[position["start"] : position["end"]] == quote["exact"]
+    prefix, exact, suffix = quote["prefix"], quote["exact"], quote["suffix"]
+    assert served.count(prefix + exact + suffix) == 1
+    assert served.index(prefix + exact + suffix) + len(prefix) == position["start"]
+    state = first["target"]["state"]
+    assert state["type"] == "TimeState" and state["cached"] == source and state["sourceDate"]
+    assert first["target"]["scope"] == "https://wire.example/r"  # the article as published
     assert first["body"][0] == {
         "type": "TextualBody",
         "purpose": "tagging",

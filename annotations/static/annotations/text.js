@@ -19,6 +19,13 @@ export class ArticleText {
     this.cpToUnit.forEach((unit, cp) => {
       this.unitToCp[unit] = cp;
     });
+    // Code points where a user-perceived character (grapheme cluster) starts: a selection is
+    // widened to whole characters, as the server requires (a flag, an emoji sequence, a letter
+    // with its accents are never split).
+    this.boundary = new Uint8Array(this.length + 1);
+    this.boundary[this.length] = 1;
+    const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+    for (const { index } of segmenter.segment(body)) this.boundary[this.unitToCp[index]] = 1;
   }
 
   slice(start, end) {
@@ -46,6 +53,8 @@ export class ArticleText {
     while (endUnit < this.body.length && this.unitToCp[endUnit] < 0) endUnit += 1;
     let start = this.unitToCp[startUnit];
     let end = this.unitToCp[endUnit];
+    while (start > 0 && !this.boundary[start]) start -= 1;
+    while (end < this.length && !this.boundary[end]) end += 1;
     while (start < end && /\s/u.test(this.slice(start, start + 1))) start += 1;
     while (end > start && /\s/u.test(this.slice(end - 1, end))) end -= 1;
     if (start >= end) return null;
