@@ -193,3 +193,28 @@ def test_update_text_on_the_page_stores_a_revision_and_shows_what_changed(story,
     assert "The text was not updated" in stale and "revision 2" in stale
     changes = client.get(f"/articles/{story.pk}/revisions/").content.decode()
     assert "<ins>h</ins>" in changes and "the mayor&#x27;s name" in changes
+
+
+@pytest.mark.django_db
+def test_a_re_anchored_annotation_exports_as_w3c_resolving_against_the_revision_text(
+    client_for, story, shared_dir
+):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "validate_w3c", shared_dir / "conformance" / "validate_w3c.py"
+    )
+    validator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(validator)
+    author, checker = annotator(username="author"), reviewer(username="checker")
+    annotate(story, author, "Officials denied it", status=Status.APPROVED, review_note="ok")
+    revising.add_revision(user=checker, article=story, body="Update: " + BODY)
+    client = client_for(checker)
+    page = client.get("/api/v1/export/annotations/", {"format": "w3c", "after": 0}).json()
+    (item,) = page["items"]
+    assert validator.failures("annotation", item) == []
+    source = item["target"]["source"]
+    assert source.endswith("/revisions/2/text/")
+    text = client.get(source.removeprefix("http://testserver")).content.decode()
+    position = item["target"]["selector"][1]
+    assert text[position["start"] : position["end"]] == "Officials denied it"

@@ -221,7 +221,7 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 
     list_display = ["short_quote", "label", "status", "article", "author", "updated_at"]
     list_select_related = ["article", "author"]
-    list_filter = [ProjectListFilter, "label", "status"]
+    list_filter = [ProjectListFilter, "label", "status", "anchor"]
     search_fields = ["quote", "article__title"]
     ordering = ["-id"]
     show_full_result_count = False

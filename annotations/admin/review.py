@@ -143,6 +143,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     list_filter = [
         ProjectListFilter,
         "label",
+        "anchor",
         ArticleWaitingFilter,
         PublisherFilter,
         AuthorWaitingFilter,

@@ -70,35 +70,44 @@ function visibleInList(a) {
   return true;
 }
 
+function listItem(a) {
+  return h(
+    "li",
+    {},
+    h(
+      "button",
+      {
+        type: "button",
+        class: `list-item${a.id === state.selected ? " is-selected" : ""}`,
+        dataset: { id: String(a.id) },
+        onclick: () => select(a.id, { scroll: true }),
+      },
+      tag("label", a.label, labelName(a.label)),
+      h("span", { class: "list-quote" }, `“${shorten(a.quote)}”`),
+      h(
+        "span",
+        { class: "list-meta" },
+        `${statusName(a.status)} · ${a.author}`,
+        onCurrentText(a) ? "" : h("span", { class: `anchor anchor-${a.anchor}` }, ` · ${data.anchors[a.anchor]}`),
+      ),
+    ),
+  );
+}
+
 function renderList() {
   const all = [...annotations.values()].sort(byTextOrder);
   const shown = all.filter(visibleInList);
   countEl.textContent = shown.length === all.length ? `${all.length}` : `${shown.length} of ${all.length}`;
-  listEl.replaceChildren(
-    ...shown.map((a) =>
-      h(
-        "li",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: `list-item${a.id === state.selected ? " is-selected" : ""}`,
-            dataset: { id: String(a.id) },
-            onclick: () => select(a.id, { scroll: true }),
-          },
-          tag("label", a.label, labelName(a.label)),
-          h("span", { class: "list-quote" }, `“${shorten(a.quote)}”`),
-          h(
-            "span",
-            { class: "list-meta" },
-            `${statusName(a.status)} · ${a.author}`,
-            onCurrentText(a) ? "" : h("span", { class: `anchor anchor-${a.anchor}` }, ` · ${data.anchors[a.anchor]}`),
-          ),
-        ),
-      ),
-    ),
-  );
+  // After a correction, what is not on the current text comes first, in a list of its own.
+  const waiting = shown.filter((a) => !onCurrentText(a));
+  const placed = shown.filter(onCurrentText);
+  const items = [];
+  if (waiting.length) {
+    items.push(h("li", { class: "list-heading" }, `Not on the corrected text (${waiting.length})`), ...waiting.map(listItem));
+    if (placed.length) items.push(h("li", { class: "list-heading" }, "On the text"));
+  }
+  items.push(...placed.map(listItem));
+  listEl.replaceChildren(...items);
   if (!shown.length) {
     listEl.append(
       h("li", { class: "muted empty" }, all.length ? "Nothing matches these filters." : "No annotations yet."),
