@@ -47,13 +47,7 @@ APPROXIMATE_DISTANCE = 5_000
 CONTEXT_CHECKED = 8
 
 
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    quote: str
-    prefix: str
-    suffix: str
+Span = anchoring.Span  # what is re-anchored is what anchoring makes: offsets, quote, context
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import assigning, permissions
 from annotations.admin.filters import ArticleProjectListFilter
+from annotations.admin.scoping import MANAGES, ProjectScoped
 from annotations.choices import Role, Status
 from annotations.inputs import is_id
 from annotations.models import Article, Assignment, Membership, Project
-
-MANAGES = frozenset({Role.MANAGER})
 
 
 class MembershipInline(admin.TabularInline):
@@ -49,7 +48,7 @@ class AutoAssignForm(forms.Form):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
     list_display = [
         "name",
         "slug",
@@ -63,24 +62,8 @@ class ProjectAdmin(SimpleHistoryAdmin):
     inlines = [MembershipInline]
     actions = ["assign_automatically"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).visible_to(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_staff and permissions.can_read(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff and permissions.can_read(request.user, obj)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_staff and permissions.can_create_project(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is None:
-            return permissions.is_admin(request.user) or bool(
-                permissions.roles(request.user).projects(MANAGES)
-            )
-        return permissions.can_manage(request.user, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return permissions.is_admin(request.user)
