@@ -132,3 +132,15 @@ def perform(
             created_at=now,
         )
     return locked
+
+
+def submit_drafts(*, user: AbstractBaseUser, article_id: int) -> list[Annotation]:
+    """Submit every draft of the user's on the article that can go (all or none); return them.
+
+    Drafts not on the article's current text are left for the author to re-anchor first.
+    """
+    drafts = Annotation.objects.filter(
+        article_id=article_id, author=user, status__in=statuses.EDITABLE, anchor=Anchor.ANCHORED
+    ).order_by("pk")
+    with transaction.atomic():
+        return [perform("submit", annotation=draft, user=user) for draft in drafts]

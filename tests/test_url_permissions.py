@@ -77,6 +77,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-article-revisions": API | {"outsider": 404},
     "api-article-revision-text": API | {"outsider": 404},
     "api-article-diff": API | {"outsider": 404},
+    "api-article-submit-drafts": API_GET_NOT_ALLOWED,
     "api-project-list": API,
     "api-project-detail": API | {"outsider": 404},
     "api-project-members": API | {"outsider": 404},

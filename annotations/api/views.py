@@ -113,6 +113,24 @@ class ArticleViewSet(
             s.AnnotationSerializer(rows, many=True, context=self.get_serializer_context()).data
         )
 
+    @extend_schema(
+        summary="Submit all your drafts on this article for review (all or none)",
+        request=None,
+        responses=s.AnnotationSerializer(many=True),
+    )
+    @action(detail=True, methods=["post"], url_path="submit-drafts", pagination_class=None)
+    @idempotent
+    def submit_drafts(self, request: Request, pk: str | None = None) -> Response:
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        submitted = workflow.submit_drafts(user=request.user, article_id=article.pk)
+        rows = (
+            Annotation.objects.filter(pk__in=[a.pk for a in submitted])
+            .with_related()
+            .in_text_order()
+        )
+        context = self.get_serializer_context()
+        return Response(s.AnnotationSerializer(rows, many=True, context=context).data)
+
     # Revisions -----------------------------------------------------------------------------
 
     @extend_schema(

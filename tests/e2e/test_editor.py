@@ -116,9 +116,12 @@ def test_evidence_is_added_with_a_stance_and_a_bad_url_shows_its_error(
     page.fill("#ev-url", "javascript:alert(1)")
     page.fill("#ev-title", "Launch manifest")
     page.click("text=Add evidence >> nth=-1")
+    # No stance is chosen for the user: the form asks for one before anything is sent.
+    expect(page.locator('.field-error[data-for="stance"]')).to_contain_text("supports, refutes")
+    page.select_option("#ev-stance", "refutes")
+    page.click("text=Add evidence >> nth=-1")
     expect(page.locator('.field-error[data-for="url"]')).to_contain_text("valid URL")
     page.fill("#ev-url", "https://agency.example.org/manifest")
-    page.select_option("#ev-stance", "refutes")
     page.click("text=Add evidence >> nth=-1")
     item = page.locator(".evidence-item")
     expect(item).to_contain_text("Launch manifest")

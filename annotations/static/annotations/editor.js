@@ -94,7 +94,40 @@ function listItem(a) {
   );
 }
 
+// "Submit all my drafts": the count on the button, a confirmation before anything is sent.
+const submitAllButton = h("button", { type: "button", class: "button-secondary submit-all", hidden: true });
+countEl.after(submitAllButton);
+
+function myDrafts() {
+  return [...annotations.values()].filter(
+    (a) => typeof a.id === "number" && a.author === data.user.username && (a.actions || []).includes("submit"),
+  );
+}
+
+submitAllButton.addEventListener("click", () => {
+  const drafts = myDrafts();
+  showNotice(
+    `Submit your ${drafts.length} draft${drafts.length === 1 ? "" : "s"} on this article for review? You cannot change them while they are reviewed.`,
+    h("button", { type: "button", class: "button-primary", onclick: submitAll }, `Submit ${drafts.length}`),
+    h("button", { type: "button", class: "button-secondary", onclick: clearNotice }, "Cancel"),
+  );
+});
+
+async function submitAll() {
+  clearNotice();
+  await run(() => api.post(`articles/${data.article.id}/submit-drafts/`, {}), {
+    onDone: (rows) => {
+      for (const a of rows) replace(a);
+      renderAll();
+      showNotice(`${rows.length} annotation${rows.length === 1 ? "" : "s"} submitted for review.`);
+    },
+  });
+}
+
 function renderList() {
+  const drafts = myDrafts().length;
+  submitAllButton.hidden = drafts < 2;
+  submitAllButton.textContent = `Submit my ${drafts} drafts`;
   const all = [...annotations.values()].sort(byTextOrder);
   const shown = all.filter(visibleInList);
   countEl.textContent = shown.length === all.length ? `${all.length}` : `${shown.length} of ${all.length}`;
@@ -272,9 +305,11 @@ function evidenceForm(a) {
     h("div", { class: "field" }, h("label", { for: `ev-${name}` }, label), input, h("p", { class: "field-error", dataset: { for: name } }));
   const url = h("input", { id: "ev-url", name: "url", type: "url", placeholder: "https://…", autocomplete: "off" });
   const title = h("input", { id: "ev-title", name: "title", type: "text", placeholder: "Title of the source" });
+  // No stance is preselected: whether a source supports or refutes is the judgement asked for.
   const stance = h(
     "select",
-    { id: "ev-stance", name: "stance" },
+    { id: "ev-stance", name: "stance", required: true },
+    h("option", { value: "", disabled: true, selected: true }, "Choose a stance…"),
     Object.entries(data.stances).map(([value, name]) => h("option", { value }, name)),
   );
   const note = h("input", { id: "ev-note", name: "note", type: "text", placeholder: "Optional note" });
@@ -299,6 +334,11 @@ function evidenceForm(a) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
+    if (!stance.value) {
+      form.querySelector('.field-error[data-for="stance"]').textContent = "Choose whether the source supports, refutes or gives context.";
+      stance.focus();
+      return;
+    }
     const payload = { url: url.value.trim(), title: title.value.trim(), stance: stance.value, note: note.value };
     await mutate(a.id, (current) => api.post(`annotations/${a.id}/evidence/`, payload, current.version), {
       onInvalid: (errors) => {
@@ -575,10 +615,20 @@ function reload(id) {
   });
 }
 
-async function create(label) {
+async function create(label, { anyway = false } = {}) {
   const span = state.pending;
   hideToolbar();
   if (!span) return;
+  const twin = [...annotations.values()].find((a) => a.start === span.start && a.end === span.end && a.label === label);
+  if (twin && !anyway) {
+    // Two identical annotations only stack their tags: offer the one there is.
+    showNotice(
+      `There is already a ${labelName(label).toLowerCase()} on exactly these words (by ${twin.author}).`,
+      h("button", { type: "button", class: "button-primary", onclick: () => { clearNotice(); select(twin.id, { scroll: true }); } }, "Open it"),
+      h("button", { type: "button", class: "button-secondary", onclick: () => { clearNotice(); state.pending = span; create(label, { anyway: true }); } }, "Add another"),
+    );
+    return;
+  }
   window.getSelection().removeAllRanges();
   state.tempSeq += 1;
   const temp = {
@@ -638,7 +688,11 @@ function typingInAField(event) {
   return event.target.closest && event.target.closest("input, textarea, select");
 }
 
-bodyEl.addEventListener("mouseup", () => setTimeout(onSelectionEnd, 0));
+// On the whole page: a drag that starts in the title or ends past the article still selects
+// (text.js clamps it to the article text).
+document.addEventListener("mouseup", (event) => {
+  if (!toolbar.contains(event.target) && !card.contains(event.target)) setTimeout(onSelectionEnd, 0);
+});
 document.addEventListener("keyup", (event) => {
   // Keyboard selection (Shift + arrows) ends wherever focus is; selectedSpan checks it is ours.
   if (!typingInAField(event) && (event.shiftKey || event.key === "Shift")) onSelectionEnd();

@@ -44,11 +44,12 @@ export class ArticleText {
     const selection = window.getSelection();
     if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
     const range = selection.getRangeAt(0);
-    if (!this.element.contains(range.startContainer) || !this.element.contains(range.endContainer)) {
-      return null;
-    }
-    let startUnit = this.unitsBefore(range.startContainer, range.startOffset);
-    let endUnit = this.unitsBefore(range.endContainer, range.endOffset);
+    if (!range.intersectsNode(this.element)) return null;
+    // A drag that overshoots (from the title, or past the end) is clamped to the article text.
+    const startsInside = this.element.contains(range.startContainer);
+    const endsInside = this.element.contains(range.endContainer);
+    let startUnit = startsInside ? this.unitsBefore(range.startContainer, range.startOffset) : 0;
+    let endUnit = endsInside ? this.unitsBefore(range.endContainer, range.endOffset) : this.body.length;
     while (startUnit > 0 && this.unitToCp[startUnit] < 0) startUnit -= 1;
     while (endUnit < this.body.length && this.unitToCp[endUnit] < 0) endUnit += 1;
     let start = this.unitToCp[startUnit];

@@ -1,0 +1,111 @@
+"""Browser: the editor defects a desk met (issue 14): overshooting drags, the same span twice,
+long link targets in the side panel."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotations.models import Annotation
+from tests.e2e.helpers import log_in, select_text, tag_with_key
+from tests.factories import AnnotationFactory, ArticleFactory, annotator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BODY = "The mayor said the bridge opens in May. Officials denied it on Tuesday."
+
+
+@pytest.fixture
+def writer(db):
+    return annotator(username="writer")
+
+
+def open_story(page: Page, live_server, story) -> None:
+    page.goto(f"{live_server.url}/articles/{story.pk}/")
+    expect(page.locator("body.js-ready")).to_have_count(1)
+
+
+def test_a_drag_past_the_end_of_the_article_is_clamped_to_its_text(page: Page, live_server, writer):
+    story = ArticleFactory(body=BODY)
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    start = page.evaluate(
+        """() => {
+          const body = document.getElementById("article-body");
+          const node = body.firstChild;
+          const range = document.createRange();
+          const at = node.data.indexOf("Officials");
+          range.setStart(node, at); range.setEnd(node, at + 1);
+          const r = range.getBoundingClientRect();
+          return { x: r.left + 1, y: r.top + r.height / 2 };
+        }"""
+    )
+    page.mouse.move(start["x"], start["y"])
+    page.mouse.down()
+    page.mouse.move(start["x"] + 300, start["y"] + 400, steps=10)  # far below the article
+    page.mouse.up()
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("2")
+    expect(page.locator("#card .card-quote")).to_have_text("Officials denied it on Tuesday.")
+    assert Annotation.objects.get().quote == "Officials denied it on Tuesday."
+
+
+def test_tagging_the_same_words_twice_offers_the_existing_annotation(
+    page: Page, live_server, writer
+):
+    story = ArticleFactory(body=BODY)
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    tag_with_key(page, "the bridge opens in May", "1")
+    page.locator("#card .close").click()
+    select_text(page, "the bridge opens in May")
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("1")
+    expect(page.locator("#notice")).to_contain_text("already a claim on exactly these words")
+    page.get_by_role("button", name="Open it").click()
+    expect(page.locator("#card .card-quote")).to_have_text("the bridge opens in May")
+    assert Annotation.objects.count() == 1
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_long_link_target_wraps_inside_the_side_panel(
+    page: Page, live_server, writer, width, artifacts
+):
+    long = (
+        "The mayor said " + "that the new bridge over the river would be finished " * 4 + "in May."
+    )
+    story = ArticleFactory(body=f"{long} According to the council it will.")
+    AnnotationFactory(article=story, author=writer, start=0, length=len(long))  # a claim
+    start = story.body.index("According to the council")
+    AnnotationFactory(article=story, author=writer, label="attribution", start=start, length=24)
+    page.set_viewport_size({"width": width, "height": 844 if width < 500 else 768})
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    page.locator(".list-item", has_text="According to the council").click()
+    expect(page.locator("#link-target")).to_be_visible()
+    page.screenshot(path=artifacts / f"link-picker-{width}.png", full_page=True)
+    overflow = page.evaluate(
+        """() => {
+          const card = document.getElementById("card");
+          const picker = document.getElementById("link-target");
+          const right = (el) => el.getBoundingClientRect().right;
+          return { card: card.scrollWidth - card.clientWidth, picker: right(picker) - right(card) };
+        }"""
+    )
+    assert overflow["card"] <= 1 and overflow["picker"] <= 1, overflow
+
+
+def test_an_author_submits_all_their_drafts_after_confirming_the_count(
+    page: Page, live_server, writer
+):
+    story = ArticleFactory(body=BODY)
+    for start in (0, 4, 40):
+        AnnotationFactory(article=story, author=writer, start=start, length=3)
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    button = page.get_by_role("button", name="Submit my 3 drafts")
+    button.click()
+    expect(page.locator("#notice")).to_contain_text("Submit your 3 drafts")
+    assert not Annotation.objects.filter(status="submitted").exists()  # asked, nothing sent
+    page.get_by_role("button", name="Submit 3").click()
+    expect(page.locator("#notice")).to_contain_text("3 annotations submitted")
+    expect(button).to_be_hidden()
+    assert Annotation.objects.filter(status="submitted").count() == 3
