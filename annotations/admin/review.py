@@ -189,7 +189,11 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="waiting", ordering="submitted_at")
     def waiting(self, annotation: Annotation) -> str:
-        return timesince(annotation.submitted_at) if annotation.submitted_at else "—"
+        if not annotation.submitted_at:
+            return "—"
+        if timezone.now() - annotation.submitted_at < dt.timedelta(minutes=1):
+            return "just now"  # timesince says "0 minutes"
+        return timesince(annotation.submitted_at)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra_context = {"title": "Review queue — longest waiting first", **(extra_context or {})}

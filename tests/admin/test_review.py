@@ -379,3 +379,13 @@ def test_a_reviewer_reopens_approved_work_from_the_review_page(annotator, review
     client.post(url, {"decision": "reopen", "note": "Name corrected.", "version": 1})
     approved.refresh_from_db()
     assert approved.status == Status.CHANGES_REQUESTED and approved.review_note == "Name corrected."
+
+
+def test_the_queue_says_just_now_rather_than_zero_minutes(annotator, reviewer, article):
+    AnnotationFactory(
+        article=article, author=annotator, status=Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get("/admin/annotations/reviewqueue/").content.decode()
+    assert "just now" in page and "0\xa0minutes" not in page

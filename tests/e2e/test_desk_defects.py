@@ -109,3 +109,30 @@ def test_an_author_submits_all_their_drafts_after_confirming_the_count(
     expect(page.locator("#notice")).to_contain_text("3 annotations submitted")
     expect(button).to_be_hidden()
     assert Annotation.objects.filter(status="submitted").count() == 3
+
+
+def test_review_status_shows_in_the_text_without_relying_on_colour(
+    page: Page, live_server, writer, artifacts
+):
+    story = ArticleFactory(body=BODY)
+    for start, status in ((0, "draft"), (9, "submitted"), (40, "approved"), (50, "rejected")):
+        AnnotationFactory(
+            article=story, author=writer, start=start, length=4, status=status, review_note="n"
+        )
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    marks = page.evaluate(
+        """() => [...document.querySelectorAll("mark.hl-end")].map((m) => [
+          [...m.classList].find((c) => c.startsWith("status-")),
+          getComputedStyle(m, "::after").content,
+          getComputedStyle(m).textDecorationLine,
+        ])"""
+    )
+    by_status = {status: (after, line) for status, after, line in marks}
+    assert by_status["status-approved"][0] == '"✓"'
+    assert by_status["status-submitted"][0] == '"…"'
+    assert by_status["status-rejected"] == ('"✗"', "line-through")
+    assert by_status["status-draft"][0] in ("none", "normal")
+    expect(page.locator(".legend")).to_contain_text("✓ approved")
+    expect(page.locator(".submit-all")).to_be_hidden()  # one draft: nothing to do in bulk
+    page.screenshot(path=artifacts / "status-in-text.png")

@@ -170,7 +170,7 @@ function renderCard() {
     h(
       "p",
       { class: "muted small" },
-      `by ${a.author} · characters ${a.start}–${a.end}`,
+      `by ${a.author}`,
       a.version ? ` · version ${a.version}` : "",
     ),
   ];
@@ -670,7 +670,9 @@ function showToolbar(span) {
   const width = toolbar.offsetWidth;
   const left = Math.min(Math.max(8, span.rect.left + window.scrollX), window.scrollX + window.innerWidth - width - 8);
   toolbar.style.left = `${left}px`;
-  toolbar.style.top = `${span.rect.bottom + window.scrollY + 8}px`;
+  // Above the selection when there is room, so the line below stays readable.
+  const above = span.rect.top - toolbar.offsetHeight - 8;
+  toolbar.style.top = `${(above > 0 ? above : span.rect.bottom + 8) + window.scrollY}px`;
 }
 
 function hideToolbar() {

@@ -88,6 +88,7 @@ export class ArticleText {
           `pad-${Math.min(covering.length - 1 - depth, 5)}`,
         ];
         if (a.start === from) classes.push("hl-start");
+        if (a.end === to) classes.push("hl-end");
         if (a.id === selected) classes.push("is-selected");
         if (a.saving) classes.push("is-saving");
         const mark = h("mark", { class: classes.join(" "), dataset: { id: String(a.id) }, title: describe(a) });
