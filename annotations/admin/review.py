@@ -260,11 +260,12 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         self.message_user(request, f"“{quote}” is now {status}.", messages.SUCCESS)
         return HttpResponseRedirect(self._next_url(request))
 
-    def _next_url(self, request: HttpRequest) -> str:
-        """After a decision, go to the next annotation this reviewer can act on."""
+    def _next_url(self, request: HttpRequest, skip: int | None = None) -> str:
+        """After a decision (or to skip one), the next annotation this reviewer can act on."""
         following = (
             ReviewQueue.objects.awaiting_review_by(request.user)
             .exclude(author=request.user)
+            .exclude(pk=skip)
             .values_list("pk", flat=True)
             .first()
         )
@@ -285,10 +286,25 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         before, after = anchoring.surrounding(text, annotation.start, annotation.end)
         available = [d for d in workflow.available(annotation, request.user) if d in DECISIONS]
         incoming = annotation.incoming_links.select_related("source__author").order_by("created_at")
+        overlapping = (
+            Annotation.objects.visible_to(request.user)
+            .filter(
+                article_id=annotation.article_id,
+                revision=annotation.revision,
+                start__lt=annotation.end,
+                end__gt=annotation.start,
+            )
+            .exclude(pk=annotation.pk)
+            .select_related("author")
+            .order_by("start", "end", "id")
+        )
+        following = self._next_url(request, skip=annotation.pk)
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Review: {Truncator(annotation.quote).chars(60)}",
+            "overlapping": overlapping,
+            "next_url": following if following.endswith("/change/") else None,
             "annotation": annotation,
             "before": before,
             "after": after,

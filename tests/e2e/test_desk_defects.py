@@ -136,3 +136,35 @@ def test_review_status_shows_in_the_text_without_relying_on_colour(
     expect(page.locator(".legend")).to_contain_text("✓ approved")
     expect(page.locator(".submit-all")).to_be_hidden()  # one draft: nothing to do in bulk
     page.screenshot(path=artifacts / "status-in-text.png")
+
+
+def test_on_a_phone_a_touch_selection_gets_the_toolbar_and_a_tapped_highlight_its_card(
+    page: Page, live_server, writer, artifacts
+):
+    story = ArticleFactory(body=BODY + "\n\n" + "More reporting follows here. " * 40)
+    AnnotationFactory(article=story, author=writer, start=0, length=9)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, "writer")
+    page.goto(f"{live_server.url}/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the article list is {width}px wide on a 390px screen"
+    page.screenshot(path=artifacts / "article-list-phone.png", full_page=True)
+    open_story(page, live_server, story)
+    # A touch selection: no mouse, no Shift; only the selection changes.
+    page.evaluate(
+        """() => {
+          const body = document.getElementById("article-body");
+          const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+          let text;
+          while ((text = walker.nextNode())) { if (text.data.includes("Officials")) break; }
+          const at = text.data.indexOf("Officials");
+          const range = document.createRange();
+          range.setStart(text, at); range.setEnd(text, at + "Officials denied it".length);
+          getSelection().removeAllRanges(); getSelection().addRange(range);
+        }"""
+    )
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.evaluate("getSelection().removeAllRanges()")
+    page.locator("mark.hl").first.click()
+    expect(page.locator("#card")).to_be_in_viewport()

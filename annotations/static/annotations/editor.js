@@ -699,9 +699,14 @@ document.addEventListener("keyup", (event) => {
   // Keyboard selection (Shift + arrows) ends wherever focus is; selectedSpan checks it is ours.
   if (!typingInAField(event) && (event.shiftKey || event.key === "Shift")) onSelectionEnd();
 });
+// Touch screens select without mouseup or Shift: follow the selection itself, debounced, so
+// the toolbar appears once the handles stop moving.
+let selectionSettles = null;
 document.addEventListener("selectionchange", () => {
   const selection = window.getSelection();
   if (!toolbar.hidden && (!selection || selection.isCollapsed)) hideToolbar();
+  clearTimeout(selectionSettles);
+  if (selection && !selection.isCollapsed) selectionSettles = setTimeout(onSelectionEnd, 350);
 });
 bodyEl.addEventListener("click", (event) => {
   const selection = window.getSelection();
@@ -713,6 +718,8 @@ bodyEl.addEventListener("click", (event) => {
     if (el.matches("mark.hl")) stack.push(parseId(el.dataset.id));
   }
   select(stack[0], { overlapping: stack });
+  // On a narrow screen the card sits below the text: bring it into view.
+  if (window.matchMedia("(max-width: 960px)").matches) card.scrollIntoView({ block: "start", behavior: "smooth" });
 });
 toolbar.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
 toolbar.addEventListener("click", (event) => {
