@@ -101,6 +101,12 @@ class AnnotationQuerySet(models.QuerySet):
             Prefetch(
                 "outgoing_links", queryset=annotation_link.objects.order_by("created_at", "id")
             ),
+            Prefetch(
+                "review_events",
+                queryset=related(self.model, "review_events")
+                .objects.select_related("actor")
+                .order_by("created_at", "id"),
+            ),
         )
 
     def with_article(self) -> AnnotationQuerySet:

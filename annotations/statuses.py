@@ -60,6 +60,9 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         Transition("submit", "submit", EDITABLE, Status.SUBMITTED, "author"),
         Transition("withdraw", "withdraw", frozenset({Status.SUBMITTED}), Status.DRAFT, "author"),
+        # A rejection is not a dead end: the author may rework it into a new submission; the
+        # review history keeps the decision it answers.
+        Transition("revise", "revise", frozenset({Status.REJECTED}), Status.DRAFT, "author"),
         Transition(
             "approve", "approve", frozenset({Status.SUBMITTED}), Status.APPROVED, "reviewer"
         ),

@@ -98,6 +98,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-annotation-reject": API_GET_NOT_ALLOWED,
     "api-annotation-reopen": API_GET_NOT_ALLOWED,
     "api-annotation-confirm-anchor": API_GET_NOT_ALLOWED,
+    "api-annotation-revise": API_GET_NOT_ALLOWED,
     "api-annotation-remove-link": API_GET_NOT_ALLOWED,
     "api-annotation-request-changes": API_GET_NOT_ALLOWED,
     "api-annotation-submit": API_GET_NOT_ALLOWED,

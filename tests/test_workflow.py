@@ -159,3 +159,21 @@ def test_available_lists_what_the_user_may_do(draft, annotator, reviewer):
     submitted = workflow.perform("submit", annotation=draft, user=annotator)
     assert workflow.available(submitted, reviewer) == ["approve", "reject", "request_changes"]
     assert workflow.available(submitted, annotator) == ["withdraw"]
+
+
+def test_a_rejected_annotation_is_reworked_into_a_new_submission_with_its_history(
+    client_for, annotator, reviewer, article
+):
+    annotation = in_status(Status.SUBMITTED, annotator, article)
+    workflow.perform("reject", annotation=annotation, user=reviewer, note="Not a claim.")
+    author = client_for(annotator)
+    url = f"/api/v1/annotations/{annotation.pk}/"
+    assert "revise" in author.get(url).json()["actions"]
+    assert client_for(reviewer).post(f"{url}revise/").status_code == 403  # the author's step
+    reworked = author.post(f"{url}revise/").json()
+    assert reworked["status"] == "draft" and "edit" in reworked["actions"]
+    author.patch(url, {"note": "Now with the figure."}, format="json")
+    submitted = author.post(f"{url}submit/").json()
+    steps = [(s["from_status"], s["to_status"], s["note"]) for s in submitted["history"]]
+    assert ("submitted", "rejected", "Not a claim.") in steps
+    assert steps[-2:] == [("rejected", "draft", ""), ("draft", "submitted", "")]

@@ -67,6 +67,16 @@ class AnnotationLinkSerializer(serializers.Serializer):
         model = AnnotationLink
 
 
+class ReviewStepSerializer(serializers.Serializer):
+    """One status change, with who made it and why: the annotation's review history."""
+
+    from_status = serializers.ChoiceField(choices=Status.choices)
+    to_status = serializers.ChoiceField(choices=Status.choices)
+    actor = serializers.CharField(source="actor.username")
+    note = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+
+
 class ProposedSpanSerializer(serializers.Serializer):
     start = serializers.IntegerField()
     end = serializers.IntegerField()
@@ -81,6 +91,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
     links = AnnotationLinkSerializer(source="outgoing_links", many=True)
     anchor = serializers.ChoiceField(choices=Anchor.choices)
     proposed = serializers.SerializerMethodField()
+    history = ReviewStepSerializer(source="review_events", many=True)
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -93,6 +104,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "version",
             "anchor",
             "proposed",
+            "history",
             "evidence",
             "links",
             "actions",

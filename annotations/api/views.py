@@ -29,7 +29,14 @@ from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFil
 from annotations.api.idempotency import idempotent
 from annotations.choices import Role
 from annotations.concurrency import VersionConflict
-from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    Evidence,
+    EvidenceLink,
+    ReviewEvent,
+)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -311,6 +318,7 @@ class AnnotationViewSet(
         annotation._prefetched_objects_cache = {
             "evidence_links": EvidenceLink.objects.none(),
             "outgoing_links": AnnotationLink.objects.none(),
+            "review_events": ReviewEvent.objects.none(),
         }
         response = Response(self.get_serializer(annotation).data, status=status.HTTP_201_CREATED)
         response["ETag"] = f'"{annotation.version}"'
@@ -423,6 +431,17 @@ class AnnotationViewSet(
     @idempotent
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         return self._transition("reopen")
+
+    @extend_schema(
+        summary="Rework your rejected annotation into a new draft (the history keeps the decision)",
+        request=s.TransitionSerializer,
+        responses=s.AnnotationSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def revise(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition("revise")
 
     @extend_schema(
         summary="Accept the span a correction proposed for this annotation",

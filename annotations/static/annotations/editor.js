@@ -209,7 +209,7 @@ function renderCard() {
   }
   if (!a.saving) {
     parts.push(labelSection(a, editable), noteSection(a, editable));
-    parts.push(evidenceSection(a, editable), linkSection(a, editable), actionSection(a));
+    parts.push(evidenceSection(a, editable), linkSection(a, editable), historySection(a), actionSection(a));
   }
   card.replaceChildren(...parts.filter(Boolean));
 }
@@ -437,6 +437,9 @@ function actionSection(a) {
   if (actions.includes("submit")) {
     buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "submit") }, "Submit for review"));
   }
+  if (actions.includes("revise")) {
+    buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "revise") }, "Rework into a new draft"));
+  }
   if (actions.includes("withdraw")) {
     buttons.push(h("button", { type: "button", class: "button-secondary", onclick: () => transition(a.id, "withdraw") }, "Withdraw"));
   }
@@ -570,6 +573,30 @@ function mutate(id, request, { onInvalid = null, onSaved = null } = {}) {
 
 function save(id, changes, onSaved = null) {
   return mutate(id, (a) => api.patch(`annotations/${id}/`, changes, a.version), { onSaved });
+}
+
+// Every review decision on the card, not only the last note: what was said, by whom, when.
+function historySection(a) {
+  const steps = a.history || [];
+  if (!steps.length) return null;
+  return h(
+    "details",
+    { class: "card-section history" },
+    h("summary", {}, `Review history (${steps.length})`),
+    h(
+      "ol",
+      { class: "plain" },
+      steps.map((step) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, `${statusName(step.from_status)} → ${statusName(step.to_status)}`),
+          ` · ${step.actor} · ${new Date(step.at).toLocaleString()}`,
+          step.note ? h("p", { class: "history-note" }, step.note) : null,
+        ),
+      ),
+    ),
+  );
 }
 
 // After a correction: say where the annotation stands and what its author can do about it.
