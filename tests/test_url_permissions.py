@@ -60,6 +60,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "article-detail": LOGGED_IN | {"outsider": 404},
     "home": expect(302, 302, 302, 302, 302, 302, norole=403),  # to My work or the articles
     "my-work": LOGGED_IN,
+    "export": expect(302, 403, 403, 200, 200, 200, norole=403),  # exporters, reviewers
     # The annotator's assignment: only they mark it done.
     "mark-done": expect(302, 200, 404, 404, 404, 404, norole=403, outsider=404),
     "project-guidelines": LOGGED_IN | {"outsider": 404},

@@ -9,6 +9,7 @@ urlpatterns = [
     path("articles/<int:pk>/correct/", views.article_correct, name="article-correct"),
     path("articles/<int:pk>/revisions/", views.article_revisions, name="article-revisions"),
     path("work/", views.my_work, name="my-work"),
+    path("export/", views.export, name="export"),
     path("work/<int:pk>/done/", views.mark_done, name="mark-done"),
     path("projects/<slug:slug>/guidelines/", views.guidelines, name="project-guidelines"),
 ]

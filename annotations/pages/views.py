@@ -240,3 +240,27 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
         "annotations/mark_done.html",
         {"assignment": assignment, "drafts": assigning.drafts_left(assignment)},
     )
+
+
+@role_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Build an export: the page asks the export API how many annotations it would return and
+    gives the download link; the files themselves come from the API."""
+    if not permissions.can_export(request.user):
+        raise PermissionDenied("Exporting needs the exporter, reviewer or manager role.")
+    projects = Project.objects.where(request.user, permissions.EXPORTS)
+    return render(
+        request,
+        "annotations/export.html",
+        {
+            "projects": projects,
+            "labels": Label.choices,
+            "statuses": Status.choices,
+            "formats": [
+                ("jsonl", "JSON Lines (one annotation per line)"),
+                ("csv", "CSV (spreadsheets)"),
+                ("json", "JSON (pages of up to 1,000)"),
+                ("w3c", "W3C Web Annotation (JSON-LD)"),
+            ],
+        },
+    )

@@ -1,6 +1,8 @@
 """Browser: the editor defects a desk met (issue 14): overshooting drags, the same span twice,
 long link targets in the side panel."""
 
+import json
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -168,3 +170,56 @@ def test_on_a_phone_a_touch_selection_gets_the_toolbar_and_a_tapped_highlight_it
     page.evaluate("getSelection().removeAllRanges()")
     page.locator("mark.hl").first.click()
     expect(page.locator("#card")).to_be_in_viewport()
+
+
+def test_a_selection_inside_an_emoji_sequence_widens_to_whole_characters(
+    page: Page, live_server, writer
+):
+    story = ArticleFactory(body="The family 👩\u200d👩\u200d👧 moved to Tromsø in May.")
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    # Select from inside the ZWJ sequence (after its first woman) to the end of "moved".
+    page.evaluate(
+        """() => {
+          const text = document.getElementById("article-body").firstChild;
+          const range = document.createRange();
+          const inside = text.data.indexOf("\\u200d");
+          range.setStart(text, inside);
+          range.setEnd(text, text.data.indexOf("moved") + 5);
+          getSelection().removeAllRanges(); getSelection().addRange(range);
+        }"""
+    )
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("1")
+    expect(page.locator("#card .card-quote")).to_have_text("👩\u200d👩\u200d👧 moved")
+    assert Annotation.objects.get().quote == "👩\u200d👩\u200d👧 moved"
+
+
+def test_an_exporter_builds_an_export_sees_its_count_and_downloads_it(page: Page, live_server):
+    from tests.factories import exporter
+
+    exporter(username="bot")
+    story = ArticleFactory(body=BODY)
+    for start, label in ((0, "claim"), (4, "claim"), (40, "denial")):
+        AnnotationFactory(
+            article=story,
+            author=writer_for(story),
+            start=start,
+            length=3,
+            label=label,
+            status="approved",
+            review_note="ok",
+        )
+    log_in(page, live_server.url, "bot")
+    page.get_by_role("link", name="Export").click()
+    expect(page.locator("#export-count")).to_have_text("3 annotations will be exported.")
+    page.select_option("#ex-label", "denial")
+    expect(page.locator("#export-count")).to_have_text("1 annotation will be exported.")
+    with page.expect_download() as download:
+        page.locator("#export-link").click()
+    lines = download.value.path().read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["label"] == "denial"
+
+
+def writer_for(story):
+    return annotator(username="exported-writer")
