@@ -223,3 +223,26 @@ def test_an_exporter_builds_an_export_sees_its_count_and_downloads_it(page: Page
 
 def writer_for(story):
     return annotator(username="exported-writer")
+
+
+def test_an_annotation_is_made_and_opened_with_the_keyboard_alone(page: Page, live_server, writer):
+    story = ArticleFactory(body=BODY)
+    log_in(page, live_server.url, "writer")
+    open_story(page, live_server, story)
+    page.locator("#article-body").focus()
+    page.keyboard.press("ArrowRight")  # after "The"
+    page.keyboard.press("ArrowRight")  # before "mayor"
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")  # "mayor said"
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("1")
+    expect(page.locator("#card .card-quote")).to_have_text("mayor said")
+    page.keyboard.press("Escape")
+    expect(page.locator("#card")).to_be_hidden()
+    page.locator("#article-body").focus()
+    page.keyboard.press("ArrowDown")  # the next highlight opens
+    expect(page.locator("#card .card-quote")).to_have_text("mayor said")
+    expect(page.locator("#article-body")).to_be_focused()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    assert Annotation.objects.get().quote == "mayor said"

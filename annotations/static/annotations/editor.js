@@ -773,8 +773,77 @@ function moveSelected() {
   window.getSelection().removeAllRanges();
   save(id, { start: span.start, end: span.end, quote: span.quote });
 }
+// Annotating from the keyboard: focus the text (Tab), then Shift+→/← selects word by word from
+// the caret (→/← move it), 1/2/3 tag the selection; ↓/↑ open the next or previous highlight;
+// ? shows the keys.
+bodyEl.tabIndex = 0;
+bodyEl.setAttribute("aria-label", "Article text: Shift and the arrow keys select word by word; press ? for all keys");
+const keyboard = { anchor: 0, focus: 0 };
+
+function moveCaret(direction, extend) {
+  const edges = text.wordEdges();
+  const from = keyboard.focus;
+  const next = direction > 0 ? edges.find((e) => e > from) : [...edges].reverse().find((e) => e < from);
+  keyboard.focus = next === undefined ? from : next;
+  if (!extend) keyboard.anchor = keyboard.focus;
+  const [start, end] = [Math.min(keyboard.anchor, keyboard.focus), Math.max(keyboard.anchor, keyboard.focus)];
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  if (end > start) {
+    selection.addRange(text.rangeFor(start, end));
+    onSelectionEnd();
+  } else {
+    hideToolbar();
+  }
+}
+
+function openNeighbour(direction) {
+  const placed = [...annotations.values()].filter((a) => typeof a.id === "number" && onCurrentText(a)).sort(byTextOrder);
+  if (!placed.length) return;
+  const at = placed.findIndex((a) => a.id === state.selected);
+  const next = at === -1 ? (direction > 0 ? 0 : placed.length - 1) : (at + direction + placed.length) % placed.length;
+  select(placed[next].id, { scroll: true });
+  bodyEl.focus({ preventScroll: true });
+}
+
+bodyEl.addEventListener("keydown", (event) => {
+  if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+    event.preventDefault();
+    moveCaret(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+  } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    openNeighbour(event.key === "ArrowDown" ? 1 : -1);
+  }
+});
+
+const help = h(
+  "div",
+  { class: "help-overlay", role: "dialog", "aria-label": "Keyboard shortcuts", hidden: true },
+  h("h2", {}, "Keys"),
+  h(
+    "dl",
+    {},
+    ...[
+      ["Tab", "to the text"],
+      ["↓ ↑", "open the next or previous highlight (in the text)"],
+      ["← →", "move the caret a word (in the text)"],
+      ["Shift + ← →", "select word by word"],
+      ["1 2 3", "tag the selection as claim, denial, attribution"],
+      ["M", "move the open annotation's span to the selection"],
+      ["Esc", "close the toolbar or the card"],
+      ["?", "show or hide these keys"],
+    ].flatMap(([key, what]) => [h("dt", {}, h("kbd", {}, key)), h("dd", {}, what)]),
+  ),
+  h("button", { type: "button", class: "button-secondary", onclick: () => { help.hidden = true; } }, "Close"),
+);
+document.body.append(help);
+
 document.addEventListener("keydown", (event) => {
   if (typingInAField(event)) return;
+  if (event.key === "?") {
+    help.hidden = !help.hidden;
+    return;
+  }
   if (!toolbar.hidden) {
     const label = { 1: "claim", 2: "denial", 3: "attribution" }[event.key];
     if (label) {
@@ -786,6 +855,8 @@ document.addEventListener("keydown", (event) => {
     } else if (event.key === "Escape") {
       hideToolbar();
     }
+  } else if (event.key === "Escape" && !help.hidden) {
+    help.hidden = true;
   } else if (event.key === "Escape" && state.selected !== null) {
     select(null);
   }

@@ -32,6 +32,44 @@ export class ArticleText {
     return this.body.slice(this.cpToUnit[start], this.cpToUnit[end]);
   }
 
+  // A DOM range over code points [start, end) of the text, whatever marks wrap it.
+  rangeFor(start, end) {
+    const range = document.createRange();
+    const walker = document.createTreeWalker(this.element, NodeFilter.SHOW_TEXT);
+    const [startUnit, endUnit] = [this.cpToUnit[start], this.cpToUnit[end]];
+    let seen = 0;
+    let node;
+    let started = false;
+    while ((node = walker.nextNode())) {
+      const next = seen + node.data.length;
+      if (!started && startUnit <= next) {
+        range.setStart(node, startUnit - seen);
+        started = true;
+      }
+      if (started && endUnit <= next) {
+        range.setEnd(node, endUnit - seen);
+        break;
+      }
+      seen = next;
+    }
+    return range;
+  }
+
+  // Word starts and ends (code points), for moving a keyboard selection word by word.
+  wordEdges() {
+    if (!this.edges) {
+      const edges = new Set([0, this.length]);
+      const words = new Intl.Segmenter(undefined, { granularity: "word" });
+      for (const { index, segment, isWordLike } of words.segment(this.body)) {
+        if (!isWordLike) continue;
+        edges.add(this.unitToCp[index]);
+        edges.add(this.unitToCp[index + segment.length]);
+      }
+      this.edges = [...edges].sort((a, b) => a - b);
+    }
+    return this.edges;
+  }
+
   unitsBefore(node, offset) {
     const range = document.createRange();
     range.setStart(this.element, 0);
