@@ -1,0 +1,65 @@
+"""Browser: axe-core finds no serious or critical accessibility violation on the app's pages."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from annotations import demo
+from annotations.models import Annotation, Article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+RUN = """async () => {
+  const { violations } = await axe.run(document, { resultTypes: ["violations"] });
+  const where = (v) => v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${where(v)}`);
+}"""
+
+
+def violations(page, url: str) -> list[str]:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(content=AXE)  # the context bypasses the app's CSP for this test asset
+    return page.evaluate(RUN)
+
+
+def test_every_page_of_the_app_has_no_serious_accessibility_violation(
+    browser: Browser, live_server, settings
+):
+    settings.DEBUG = True  # load_demo refuses otherwise
+    logins = demo.load()
+    article = Article.objects.get(revision=2)
+    submitted = Annotation.objects.filter(status="submitted").first()
+    pages = {
+        "annotator1": [
+            "/",
+            "/work/",
+            f"/articles/{article.pk}/",
+            "/projects/newsroom/guidelines/",
+            f"/articles/{article.pk}/revisions/",
+        ],
+        "reviewer1": [
+            "/export/",
+            "/admin/annotations/reviewqueue/",
+            f"/admin/annotations/reviewqueue/{submitted.pk}/change/",
+        ],
+    }
+    found = {}
+    for username, urls in pages.items():
+        context = browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", logins[username])
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        for url in urls:
+            problems = violations(page, f"{live_server.url}{url}")
+            if problems:
+                found[url] = problems
+        context.close()
+    assert found == {}
