@@ -25,6 +25,7 @@ SEES_ALL = frozenset({Role.REVIEWER, Role.EXPORTER, Role.MANAGER})
 EXPORTS = frozenset({Role.EXPORTER, Role.REVIEWER, Role.MANAGER})
 ADDS_ARTICLES = frozenset({Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER})
 REVIEWS = frozenset({Role.REVIEWER})
+MANAGES = frozenset({Role.MANAGER})
 
 NO_ROLE = "You have no role in any project yet: ask a project manager or an administrator."
 
@@ -96,8 +97,9 @@ def can_read(user: User, project: Any = None) -> bool:
     return has_role(user, project)
 
 
-def can_manage(user: User, project: Any) -> bool:
-    return has_role(user, project, frozenset({Role.MANAGER}))
+def can_manage(user: User, project: Any = None) -> bool:
+    """Whether the user manages the project (some project, when None)."""
+    return has_role(user, project, MANAGES)
 
 
 def can_create_project(user: User) -> bool:

@@ -141,3 +141,13 @@ def _place(annotation: Annotation, outcome: reanchoring.Outcome, number: int) ->
     else:
         annotation.anchor = Anchor.ORPHANED
         annotation.proposed_start = annotation.proposed_end = None
+
+
+def changes_between(article: Article, start: int, end: int) -> list[list[str]]:
+    """The words changed from one revision of the article to another (reanchoring.changes);
+    raise ValidationError naming `from` or `to` for a revision the article does not have."""
+    texts = dict(article.revisions.filter(number__in=[start, end]).values_list("number", "body"))
+    for name, number in (("from", start), ("to", end)):
+        if number not in texts:
+            raise ValidationError({name: f"Revision {number} does not exist."})
+    return reanchoring.changes(texts[start], texts[end]) if start != end else []

@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import assigning, permissions
 from annotations.admin.filters import ArticleProjectListFilter
-from annotations.admin.scoping import MANAGES, ProjectScoped
+from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role, Status
 from annotations.inputs import is_id
 from annotations.models import Article, Assignment, Membership, Project
@@ -159,7 +159,7 @@ class AssignmentAdmin(SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "article":
-            managed = Project.objects.where(request.user, MANAGES)
+            managed = Project.objects.where(request.user, permissions.MANAGES)
             kwargs["queryset"] = Article.objects.filter(project__in=managed).order_by("title")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -171,11 +171,7 @@ class AssignmentAdmin(SimpleHistoryAdmin):
         return request.user.is_staff and permissions.can_read(request.user, project)
 
     def _manages(self, request: HttpRequest, obj=None) -> bool:
-        if obj is None:
-            return permissions.is_admin(request.user) or bool(
-                permissions.roles(request.user).projects(MANAGES)
-            )
-        return permissions.can_manage(request.user, obj.article.project)
+        return permissions.can_manage(request.user, obj.article.project if obj else None)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_staff and self._manages(request)

@@ -6,10 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from annotations import permissions
-from annotations.choices import Role
 from annotations.models import Project
-
-MANAGES = frozenset({Role.MANAGER})
 
 
 class ProjectScoped:
@@ -29,10 +26,6 @@ class ProjectScoped:
         return request.user.is_staff and permissions.can_read(request.user, obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is None:
-            return permissions.is_admin(request.user) or bool(
-                permissions.roles(request.user).projects(MANAGES)
-            )
         return permissions.can_manage(request.user, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
@@ -41,7 +34,7 @@ class ProjectScoped:
             fields.append("project")  # its annotations and evidence belong there too
         return fields
 
-    adding_roles: frozenset[str] = MANAGES  # who may pick a project for a new row
+    adding_roles: frozenset[str] = permissions.MANAGES  # who may pick a project for a new row
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "project":

@@ -19,7 +19,6 @@ from annotations import (
     inputs,
     membership,
     permissions,
-    reanchoring,
     revising,
     workflow,
 )
@@ -213,11 +212,7 @@ class ArticleViewSet(
             start = inputs.whole_number(before, name="from", low=1)
         except inputs.InputError as exc:
             raise ValidationError({exc.name: exc.message}) from exc
-        texts = dict(article.revisions.filter(number__in=[start, to]).values_list("number", "body"))
-        missing = [n for n in (start, to) if n not in texts]
-        if missing:
-            raise ValidationError({"from" if start in missing else "to": "No such revision."})
-        runs = reanchoring.changes(texts[start], texts[to])
+        runs = revising.changes_between(article, start, to)
         return Response({"from": start, "to": to, "diff": runs})
 
     @idempotent

@@ -24,7 +24,6 @@ from annotations import (
     editing,
     inputs,
     permissions,
-    reanchoring,
     revising,
     statuses,
 )
@@ -194,8 +193,7 @@ def article_revisions(request: HttpRequest, pk: int) -> HttpResponse:
 
     to = chosen("to", article.revision)
     start = chosen("from", max(1, to - 1))
-    texts = dict(article.revisions.filter(number__in=[start, to]).values_list("number", "body"))
-    runs = reanchoring.changes(texts[start], texts[to]) if start != to else []
+    runs = revising.changes_between(article, start, to)
     return render(
         request,
         "annotations/revisions.html",
