@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from annotations import permissions, statuses
+from annotations import permissions, searching, statuses
 from annotations.choices import Anchor, AssignmentState, Label, Status
 
 if TYPE_CHECKING:
@@ -130,6 +130,26 @@ class AnnotationQuerySet(models.QuerySet):
         """Submitted annotations, the longest-waiting first."""
         return self.filter(status=statuses.AWAITING_REVIEW).order_by("submitted_at", "id")
 
+    def search(self, words: str) -> AnnotationQuerySet:
+        """Annotations matching `words` in quote or note, or citing evidence whose title
+        matches, or on an article whose title matches (searching.py), with a rank."""
+        evidence_links = related(self.model, "evidence_links")
+        evidence = related(evidence_links, "evidence").objects.all()
+        cited = (
+            evidence_links.objects.filter(
+                evidence__in=searching.document_matches(evidence, words, searching.EVIDENCE)
+            )
+            .values("annotation")
+            .order_by()
+        )
+        titled = searching.in_titles(related(self.model, "article").objects.all(), words)
+        return searching.matching(
+            self, words, searching.ANNOTATION, also={"pk": cited, "article": titled.values("pk")}
+        )
+
+    def with_snippets(self, words: str) -> AnnotationQuerySet:
+        return searching.with_snippets(self, words, searching.ANNOTATION)
+
     def with_link_counts(self) -> AnnotationQuerySet:
         """Count evidence and links per row with correlated subqueries.
 
@@ -185,11 +205,11 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Exists(annotations.filter(article=OuterRef("pk"), author=user)))
 
     def search(self, words: str) -> ArticleQuerySet:
-        """Articles whose title or body holds every word, case-insensitively."""
-        queryset = self
-        for word in words.split():
-            queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
-        return queryset
+        """Articles matching `words` in title, publisher or body (searching.py), with a rank."""
+        return searching.matching(self, words, searching.ARTICLE)
+
+    def with_snippets(self, words: str) -> ArticleQuerySet:
+        return searching.with_snippets(self, words, searching.ARTICLE)
 
 
 class ProjectScopedQuerySet(models.QuerySet):

@@ -38,7 +38,8 @@ def ensure_database() -> None:
 
 LOAD_SQL = """
 TRUNCATE annotations_reviewevent, annotations_annotationlink, annotations_evidencelink,
-         annotations_evidence, annotations_annotation, annotations_article,
+         annotations_evidence, annotations_annotation, annotations_articlerevision,
+         annotations_article,
          annotations_historicalannotation, annotations_historicalarticle,
          annotations_historicalevidence, annotations_assignment, annotations_membership,
          annotations_project, annotations_historicalproject, authtoken_token,
@@ -63,22 +64,38 @@ INSERT INTO authtoken_token (key, user_id, created)
 SELECT 'benchbenchbenchbenchbenchbenchbenchbench', id, now()
 FROM auth_user WHERE username = 'bench0';
 -- 1,000 annotations per article; bodies of about 2,000 characters with non-ASCII text.
+-- Bodies of 30 sentences drawn from 40 (so words are common, rare or unique to one article,
+-- as in a real desk's archive, for the search benchmark), with an article's own reference word.
 INSERT INTO annotations_article (project_id, title, publisher, byline, source_url, body,
-                                 body_hash, created_at, updated_at)
-SELECT 1 + g % 100, 'Article ' || g, 'Publisher ' || (g % 20), 'Zoë Ångström',
-       'https://news.example/' || g,
-       repeat('The minister said “costs rose 12%” in Tromsø; officials denied it. ', 30),
-       md5(g::text), now(), now()
-FROM generate_series(1, :articles) g;
+                                 body_hash, revision, created_at, updated_at)
+SELECT 1 + g % 100, 'Article ' || g || ' on ' || w.words[1 + g % 40], 'Publisher ' || (g % 20),
+       'Zoë Ångström', 'https://news.example/' || g,
+       (SELECT string_agg('The ' || w.words[1 + (g * 7 + i * 13) % 40]
+                          || ' minister said “costs rose 12%” in Tromsø; officials denied it.',
+                          ' ' ORDER BY i)
+        FROM generate_series(1, 30) i) || ' Ref' || g || '.',
+       md5(g::text), 1, now(), now()
+FROM generate_series(1, :articles) g,
+     (SELECT ARRAY['health', 'finance', 'energy', 'defence', 'transport', 'housing', 'water',
+                   'farming', 'fishing', 'mining', 'science', 'culture', 'sports', 'tourism',
+                   'trade', 'labour', 'justice', 'police', 'prisons', 'schools', 'pensions',
+                   'tax', 'budget', 'climate', 'forestry', 'railway', 'harbour', 'airport',
+                   'digital', 'postal', 'border', 'customs', 'census', 'election', 'foreign',
+                   'interior', 'veterans', 'youth', 'family', 'heritage'] AS words) w;
+INSERT INTO annotations_articlerevision (article_id, number, body, body_hash, note, created_at,
+                                         mapped, found, proposed, orphaned)
+SELECT id, 1, body, body_hash, '', created_at, 0, 0, 0, 0 FROM annotations_article;
 INSERT INTO annotations_annotation (project_id, article_id, author_id, label, start, "end",
     quote, prefix, suffix, note, status, reviewer_id, review_note, reviewed_at, submitted_at,
-    created_at, updated_at, version)
+    created_at, updated_at, version, anchor, revision)
 SELECT b.project_id, 1 + (g - 1) / 1000, 2 + g % 9,
        (ARRAY['claim', 'denial', 'attribution'])[1 + g % 3],
        s, s + 40, substr(b.body, s + 1, 40), substr(b.body, greatest(1, s - 31), least(s, 32)),
-       substr(b.body, s + 41, 32), CASE WHEN g % 7 = 0 THEN 'Check the figure, "again"' ELSE '' END,
+       substr(b.body, s + 41, 32),
+       CASE WHEN g % 7 = 0 THEN 'Check the figure, "again", ref ' || (g % 5000) ELSE '' END,
        CASE WHEN g % 10 = 0 THEN 'submitted' ELSE 'approved' END,
-       CASE WHEN g % 10 = 0 THEN NULL ELSE 1 END, '', now(), now(), now(), now(), 2
+       CASE WHEN g % 10 = 0 THEN NULL ELSE 1 END, '', now(), now(), now(), now(), 2,
+       'anchored', 1
 FROM generate_series(1, :rows) g,
      LATERAL (SELECT (g * 37) % 1900 AS s) o,
      LATERAL (SELECT body, project_id FROM annotations_article

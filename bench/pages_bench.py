@@ -1,36 +1,24 @@
 """Time the pages that list annotations against the benchmark database (make bench fills it).
 
-Usage: python bench/pages_bench.py   (BENCH_DATABASE_URL as for export_bench.py)
+Usage: python bench/pages_bench.py [WORD]   (BENCH_DATABASE_URL as for export_bench.py)
+WORD: time only the pages whose name holds it (e.g. "search").
 Prints, for each page, the median wall time over a few requests and the number of SQL queries.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault(
-    "DATABASE_URL",
-    os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/workbench_bench"),
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
+import on_bench_database  # noqa: F401  (Django on the benchmark database)
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from annotations.choices import Role  # noqa: E402
-from annotations.models import Annotation, Membership, Project  # noqa: E402
+from annotations.choices import Role
+from annotations.models import Annotation, Membership, Project
 
 # (who, name, url): "admin" is a superuser; "reviewer" reviews one project of the hundred;
 # "annotator" annotates in all of them and has ~110 assignments.
@@ -42,7 +30,18 @@ PAGES = [
     ("API annotation list, one project", "/api/v1/annotations/?project=desk-7"),
     ("review queue, filtered by label", "/admin/annotations/reviewqueue/?label__exact=claim"),
     ("review queue, waiting over a week", "/admin/annotations/reviewqueue/?waiting=older"),
-    ("review queue, search", "/admin/annotations/reviewqueue/?q=minister"),
+    # Searches: a word in ~1% of annotations, a reference in 29, a phrase, and "minister",
+    # which is in 44% of them (the worst case: most of the time goes to counting the matches).
+    ("review queue, search (1% match)", "/admin/annotations/reviewqueue/?q=harbour"),
+    ("review queue, search (29 match)", "/admin/annotations/reviewqueue/?q=ref+4242"),
+    ("review queue, search (phrase)", '/admin/annotations/reviewqueue/?q="officials+denied"+tax'),
+    ("review queue, search (44% match)", "/admin/annotations/reviewqueue/?q=minister"),
+    ("article list, search (editor)", "/?search=harbour"),
+    ("article list, search (annotator in 100 projects)", "/?search=harbour", "annotator"),
+    ("API article search", "/api/v1/articles/?search=harbour"),
+    ("API annotation search (1% match)", "/api/v1/annotations/?search=harbour"),
+    ("API annotation search (29 match)", "/api/v1/annotations/?search=ref+4242"),
+    ("all annotations (admin), search", "/admin/annotations/annotation/?q=harbour"),
     ("review page", "/admin/annotations/reviewqueue/{submitted}/change/"),
     ("all annotations (admin)", "/admin/annotations/annotation/"),
     ("articles (admin)", "/admin/annotations/article/"),
@@ -74,7 +73,10 @@ def main() -> None:
     total = Annotation.objects.count()
     print(f"{total:,} annotations in the database")
     print(f"{'page':<52} {'median ms':>10} {'queries':>8}")
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
     for name, url, *who in PAGES:
+        if only not in name:
+            continue
         client = clients[who[0] if who else "admin"]
         url = url.format(submitted=submitted)
         client.get(url)

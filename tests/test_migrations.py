@@ -137,3 +137,33 @@ def test_the_upgrade_to_projects_keeps_everything_and_turns_groups_into_roles():
     )
     history = new.get_model("annotations", "HistoricalAnnotation")
     assert set(history.objects.values_list("project_id", flat=True)) <= {project.pk}
+
+
+@pytest.mark.postgres
+def test_rows_written_before_search_are_found_after_the_upgrade():
+    old = migrate_to([("annotations", "0019_article_urls_as_uris")])
+    User = old.get_model("auth", "User")
+    Project = old.get_model("annotations", "Project")
+    Article = old.get_model("annotations", "Article")
+    Annotation = old.get_model("annotations", "Annotation")
+    project = Project.objects.create(name="Desk", slug="desk")
+    author = User.objects.create(username="author")
+    body = "The harbour fees rose. Officials denied it."
+    article = Article.objects.create(project=project, title="Fees", body=body, body_hash="x")
+    Annotation.objects.create(
+        project=project,
+        article=article,
+        author=author,
+        label="claim",
+        start=4,
+        end=21,
+        quote=body[4:21],
+        note="Ask the port authority",
+    )
+    migrate_to(latest())
+
+    from annotations.models import Annotation as Current
+    from annotations.models import Article as CurrentArticle
+
+    assert [a.title for a in CurrentArticle.objects.search("harbour")] == ["Fees"]
+    assert [a.note for a in Current.objects.search("authority")] == ["Ask the port authority"]

@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import editing, permissions, statuses
-from annotations.admin.filters import ProjectListFilter
+from annotations.admin.filters import FullTextSearch, ProjectListFilter
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role
 from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent
@@ -77,7 +77,7 @@ class ArticleAnnotationInline(ReadOnlyInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ProjectScoped, SimpleHistoryAdmin):
+class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
     adding_roles = permissions.ADDS_ARTICLES
     list_display = [
         "title",
@@ -89,7 +89,7 @@ class ArticleAdmin(ProjectScoped, SimpleHistoryAdmin):
     ]
     list_select_related = ["project"]
     list_filter = [ProjectListFilter, "publisher"]
-    search_fields = ["title", "publisher"]
+    search_fields = ["title"]  # shows the search box; FullTextSearch decides what it searches
     readonly_fields = ["body_hash", "created_by", "created_at", "updated_at"]
     inlines = [ArticleAnnotationInline]
     show_full_result_count = False
@@ -179,13 +179,13 @@ class EvidenceLinkInline(ReadOnlyInline):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(SimpleHistoryAdmin):
+class AnnotationAdmin(FullTextSearch, SimpleHistoryAdmin):
     """Every annotation, read-only: statuses change only through annotations.workflow."""
 
     list_display = ["short_quote", "label", "status", "article", "author", "updated_at"]
     list_select_related = ["article", "author"]
     list_filter = [ProjectListFilter, "label", "status", "anchor"]
-    search_fields = ["quote", "article__title"]
+    search_fields = ["quote"]  # shows the search box; FullTextSearch decides what it searches
     ordering = ["-id"]
     show_full_result_count = False
     inlines = [EvidenceLinkInline, ReviewEventInline]

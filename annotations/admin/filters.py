@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from annotations import searching
 from annotations.inputs import is_id
 from annotations.models import Project
 
@@ -27,3 +28,15 @@ class ProjectListFilter(admin.SimpleListFilter):
 
 class ArticleProjectListFilter(ProjectListFilter):
     field = "article__project_id"
+
+
+class FullTextSearch:
+    """The admin search box runs the same full-text search as the pages and the API
+    (annotations/searching.py); the list keeps its own order."""
+
+    search_help_text = 'Words match as prefixes; "a phrase", or, -word.'
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return searching.few_first(queryset.search(search_term)), False

@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from annotations import anchoring, inputs, permissions, statuses, workflow
-from annotations.admin.filters import ProjectListFilter
+from annotations.admin.filters import FullTextSearch, ProjectListFilter
 from annotations.concurrency import Busy, VersionConflict
 from annotations.inputs import is_id
 from annotations.models import Annotation, Article, ReviewQueue
@@ -128,7 +128,7 @@ class BulkReviewForm(forms.Form):
 
 
 @admin.register(ReviewQueue)
-class ReviewQueueAdmin(admin.ModelAdmin):
+class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
     list_display = [
         "short_quote",
         "label",
@@ -149,7 +149,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         AuthorWaitingFilter,
         WaitingFilter,
     ]
-    search_fields = ["quote", "article__title"]
+    search_fields = ["quote"]  # shows the search box; FullTextSearch decides what it searches
     ordering = ["submitted_at", "id"]
     list_per_page = 50
     show_full_result_count = False

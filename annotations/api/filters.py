@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
+from annotations import searching
 from annotations.choices import Label, Status
 from annotations.models import Annotation, Article, Evidence
 
@@ -37,18 +38,27 @@ class IdFilter(django_filters.NumberFilter):
 
 class ArticleFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug", help_text="Project slug.")
-    search = django_filters.CharFilter(method="filter_search", help_text="Words in title or body.")
     publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact")
     mine = django_filters.BooleanFilter(
         method="filter_mine", help_text="Only articles I have annotated."
     )
+    # Last, so that it orders what the other filters leave.
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text=(
+            "Words in title, publisher or body, each result with a `snippet`; best matches "
+            "first when at most 1,000 match, else newest first. Words match as prefixes; "
+            'web-search syntax: "a phrase", or, -word.'
+        ),
+    )
 
     class Meta:
         model = Article
-        fields = ["project", "search", "publisher", "mine"]
+        fields = ["project", "publisher", "mine", "search"]
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        found = queryset.search(value).with_snippets(value)
+        return searching.by_rank(found, "-created_at", "-id")
 
     def filter_mine(self, queryset, name, value):
         return queryset.annotated_by(self.request.user) if value else queryset
@@ -63,10 +73,21 @@ class AnnotationFilter(django_filters.FilterSet):
     updated_since = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
     )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text=(
+            "Words in quote, note, a cited evidence title or the article's title; best "
+            "matches first when at most 1,000 match, else newest change first. Words match as "
+            'prefixes; web-search syntax: "a phrase", or, -word.'
+        ),
+    )
 
     class Meta:
         model = Annotation
-        fields = ["project", "article", "label", "status", "author", "updated_since"]
+        fields = ["project", "article", "label", "status", "author", "updated_since", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return searching.by_rank(queryset.search(value), "-updated_at", "-id")
 
 
 class EvidenceFilter(django_filters.FilterSet):

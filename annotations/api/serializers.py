@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from annotations import permissions, workflow
+from annotations import permissions, searching, workflow
 from annotations.api.fields import EnumTextField, HttpUrlField, OffsetField, TextField
 from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.models import (
@@ -148,6 +148,7 @@ class ArticleSerializer(serializers.ModelSerializer):
     source_url = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
+    snippet = serializers.SerializerMethodField()
 
     class Meta:
         model = Article
@@ -164,8 +165,23 @@ class ArticleSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "counts",
+            "snippet",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="With `search`: a passage of the text as HTML, escaped, the matched words "
+            "in <mark>. Otherwise null.",
+        )
+    )
+    def get_snippet(self, article: Article) -> str | None:
+        request = self.context.get("request")
+        words = request.query_params.get("search", "") if request is not None else ""
+        if not searching.has_words(words):
+            return None
+        return str(searching.marked(searching.snippet(article, words, searching.ARTICLE)))
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_source_url(self, article: Article) -> str | None:

@@ -25,15 +25,17 @@ from annotations import (
     inputs,
     permissions,
     revising,
+    searching,
     statuses,
 )
 from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
-from annotations.models import Article, Assignment, Project
+from annotations.models import Annotation, Article, Assignment, Project
 from annotations.pages.forms import ArticleForm
 from annotations.rendering import markdown_to_html
 
 PAGE_SIZE = 25
+ANNOTATIONS_FOUND = 10
 
 
 def role_required(view):
@@ -77,25 +79,32 @@ def article_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 return redirect("article-detail", pk=article.pk)
-    query = request.GET.get("search", "")
+    query = request.GET.get("search", "").strip()
     mine = request.GET.get("mine") == "true"
     articles = (
-        Article.objects.visible_to(request.user)
-        .select_related("project")
-        .with_counts(request.user)
-        .search(query)
+        Article.objects.visible_to(request.user).select_related("project").with_counts(request.user)
     )
+    found: list[Annotation] = []
     if current is not None:
         articles = articles.filter(project=current)
     if mine:
         articles = articles.annotated_by(request.user)
-    page = Paginator(articles.order_by("-created_at", "-id"), PAGE_SIZE)
+    if query:
+        articles = articles.search(query).with_snippets(query)
+        found = search_annotations(request.user, query, current)
+    page = Paginator(searching.by_rank(articles, "-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    if query:
+        for article in page:
+            article.snippet = searching.marked(searching.snippet(article, query, searching.ARTICLE))
     return render(
         request,
         "annotations/article_list.html",
         {
-            "page": page.get_page(request.GET.get("page")),
+            "page": page,
             "query": query,
+            "found": found,
             "mine": mine,
             "form": form,
             "projects": projects,
@@ -105,6 +114,20 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
         },
     )
+
+
+def search_annotations(user, query: str, project: Project | None) -> list[Annotation]:
+    """The annotations the user may see that best match the search, with their snippets."""
+    found = Annotation.objects.visible_to(user).search(query).with_snippets(query)
+    if project is not None:
+        found = found.filter(project=project)
+    found = searching.by_rank(found.select_related("article"), "-updated_at", "-id")
+    rows = list(found[:ANNOTATIONS_FOUND])
+    for annotation in rows:
+        annotation.snippet = searching.marked(
+            searching.snippet(annotation, query, searching.ANNOTATION)
+        )
+    return rows
 
 
 @role_required

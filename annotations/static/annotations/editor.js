@@ -878,6 +878,9 @@ async function load() {
       if (rows.length) renderAll();
     },
   });
+  // A link from search results (#annotation-12) opens that annotation.
+  const linked = /^#annotation-(\d+)$/.exec(window.location.hash);
+  if (linked && annotations.has(Number(linked[1]))) select(Number(linked[1]), { scroll: true });
   document.body.classList.add("js-ready");
 }
 load();
