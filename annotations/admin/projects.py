@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import assigning, permissions
 from annotations.admin.filters import ArticleProjectListFilter
+from annotations.admin.inlines import LabelledInlineFormSet
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role, Status
 from annotations.inputs import is_id
@@ -23,6 +24,7 @@ from annotations.models import Article, Assignment, Membership, Project
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = LabelledInlineFormSet
     extra = 1
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from annotations import demo
-from annotations.models import Annotation, Article
+from annotations.models import Annotation, Article, Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,9 +34,11 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
     logins = demo.load()
     article = Article.objects.get(revision=2)
     submitted = Annotation.objects.filter(status="submitted").first()
+    project = Project.objects.get(slug="newsroom")
     pages = {
         "annotator1": [
             "/",
+            "/?search=minister",
             "/work/",
             f"/articles/{article.pk}/",
             "/projects/newsroom/guidelines/",
@@ -46,6 +48,19 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
             "/export/",
             "/admin/annotations/reviewqueue/",
             f"/admin/annotations/reviewqueue/{submitted.pk}/change/",
+            "/admin/annotations/reviewqueue/?q=minister",
+            "/admin/",
+            "/admin/annotations/annotation/",
+            f"/admin/annotations/annotation/{submitted.pk}/change/",
+            "/admin/annotations/article/",
+            "/api/docs/",
+        ],
+        "manager1": [
+            "/admin/annotations/project/",
+            f"/admin/annotations/project/{project.pk}/change/",
+            f"/admin/annotations/project/{project.pk}/progress/",
+            "/admin/annotations/assignment/",
+            "/admin/annotations/membership/",
         ],
     }
     found = {}
@@ -62,4 +77,4 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
             if problems:
                 found[url] = problems
         context.close()
-    assert found == {}
+    assert found == {}, "\n".join(f"{url}: {problems}" for url, problems in found.items())

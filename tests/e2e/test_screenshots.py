@@ -1,0 +1,62 @@
+"""Browser: every page of a desk's day at desktop and phone sizes, saved as PNGs under
+test-artifacts/screens/ for people to look at; the app's own pages must fit the phone's width
+(no sideways scrolling)."""
+
+import pytest
+from playwright.sync_api import Browser
+
+from annotations import demo
+from annotations.models import Annotation, Article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
+
+
+def log_in(browser: Browser, live_server, logins, username: str, size: tuple[int, int]):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", logins[username])
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return context, page
+
+
+def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, settings, artifacts):
+    settings.DEBUG = True  # load_demo refuses otherwise
+    logins = demo.load()
+    article = Article.objects.get(revision=2)
+    submitted = Annotation.objects.filter(status="submitted").first()
+    screens = {
+        "annotator1": {
+            "my-work": "/work/",
+            "articles": "/",
+            "search": "/?search=minister",
+            "article": f"/articles/{article.pk}/",
+            "revisions": f"/articles/{article.pk}/revisions/",
+            "guidelines": "/projects/newsroom/guidelines/",
+        },
+        "reviewer1": {
+            "export": "/export/",
+            "queue": "/admin/annotations/reviewqueue/",
+            "review": f"/admin/annotations/reviewqueue/{submitted.pk}/change/",
+            "api-docs": "/api/docs/",
+        },
+    }
+    folder = artifacts / "screens"
+    folder.mkdir(exist_ok=True)
+    too_wide = []
+    for username, pages in screens.items():
+        for size_name, size in SIZES.items():
+            context, page = log_in(browser, live_server, logins, username, size)
+            for name, url in pages.items():
+                page.goto(f"{live_server.url}{url}")
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=folder / f"{name}-{size_name}.png", full_page=True)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if not url.startswith(("/admin/", "/api/")) and width > size[0]:
+                    too_wide.append(f"{url} at {size_name}: {width}px")
+            context.close()
+    assert too_wide == []
