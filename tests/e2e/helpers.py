@@ -84,3 +84,15 @@ def tag_with_key(page: Page, text: str, key: str, occurrence: int = 0) -> None:
 def open_annotation(page: Page, quote: str) -> None:
     page.locator(".list-item", has_text=quote[:40]).first.click()
     expect(page.locator("#card .card-quote")).to_have_text(quote)
+
+
+def logged_in(browser, base_url: str, username: str, password: str, **context_options):
+    """A new browser context logged in through the log-in page, and its page."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return context, page

@@ -7,6 +7,7 @@ from playwright.sync_api import Browser
 
 from annotations import demo
 from annotations.models import Annotation, Article, Project
+from tests.e2e.helpers import logged_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,13 +66,14 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
     }
     found = {}
     for username, urls in pages.items():
-        context = browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 768})
-        page = context.new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", logins[username])
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        context, page = logged_in(
+            browser,
+            live_server.url,
+            username,
+            logins[username],
+            bypass_csp=True,
+            viewport={"width": 1366, "height": 768},
+        )
         for url in urls:
             problems = violations(page, f"{live_server.url}{url}")
             if problems:

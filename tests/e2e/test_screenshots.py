@@ -7,21 +7,11 @@ from playwright.sync_api import Browser
 
 from annotations import demo
 from annotations.models import Annotation, Article
+from tests.e2e.helpers import logged_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
-
-
-def log_in(browser: Browser, live_server, logins, username: str, size: tuple[int, int]):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", logins[username])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return context, page
 
 
 def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, settings, artifacts):
@@ -50,7 +40,13 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
     too_wide = []
     for username, pages in screens.items():
         for size_name, size in SIZES.items():
-            context, page = log_in(browser, live_server, logins, username, size)
+            context, page = logged_in(
+                browser,
+                live_server.url,
+                username,
+                logins[username],
+                viewport={"width": size[0], "height": size[1]},
+            )
             for name, url in pages.items():
                 page.goto(f"{live_server.url}{url}")
                 page.wait_for_load_state("networkidle")
