@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from annotations import permissions, workflow
 from annotations.choices import AssignmentState, Role, Status
@@ -22,7 +24,12 @@ if TYPE_CHECKING:
 
 def _annotator_in(project: Project, user: Any) -> None:
     if not Membership.objects.filter(project=project, user=user, role=Role.ANNOTATOR).exists():
-        raise ValidationError({"annotator": f"{user} is not an annotator in {project}."})
+        raise ValidationError(
+            {
+                "annotator": _("%(user)s is not an annotator in %(project)s.")
+                % {"user": user, "project": project}
+            }
+        )
 
 
 def assign(
@@ -34,7 +41,7 @@ def assign(
 ) -> Assignment:
     """Give an article to an annotator of its project (again: the same assignment)."""
     if not permissions.can_manage(user, article.project):
-        raise PermissionDenied("Only the project's managers assign articles.")
+        raise PermissionDenied(_("Only the project’s managers assign articles."))
     _annotator_in(article.project, annotator)
     try:
         with transaction.atomic():
@@ -65,10 +72,10 @@ def auto_assign(
     article. Returns the assignments made.
     """
     if not permissions.can_manage(user, project):
-        raise PermissionDenied("Only the project's managers assign articles.")
+        raise PermissionDenied(_("Only the project’s managers assign articles."))
     wanted = per_article or project.annotators_per_article
     if wanted < 1:
-        raise ValidationError({"per_article": "At least 1."})
+        raise ValidationError({"per_article": _("At least 1.")})
     annotators = list(
         Membership.objects.filter(project=project, role=Role.ANNOTATOR)
         .select_related("user")
@@ -76,10 +83,19 @@ def auto_assign(
     )
     people = [m.user for m in annotators]
     if not people:
-        raise ValidationError({"project": f"{project} has no annotators to assign."})
+        raise ValidationError(
+            {"project": _("%(project)s has no annotators to assign.") % {"project": project}}
+        )
     if wanted > len(people):
         raise ValidationError(
-            {"per_article": f"{project} has {len(people)} annotator(s), fewer than {wanted}."}
+            {
+                "per_article": ngettext(
+                    "%(project)s has %(n)s annotator, fewer than %(wanted)s.",
+                    "%(project)s has %(n)s annotators, fewer than %(wanted)s.",
+                    len(people),
+                )
+                % {"project": project, "n": len(people), "wanted": wanted}
+            }
         )
     open_work = Counter(
         dict(
@@ -98,7 +114,7 @@ def auto_assign(
     with transaction.atomic():
         for article_id in project.articles.order_by("pk").values_list("pk", flat=True):
             have = on_article.get(article_id, set())
-            for _ in range(wanted - len(have)):
+            for _slot in range(wanted - len(have)):
                 choice = min(
                     (p for p in people if p.pk not in have),
                     key=lambda p: (open_work[p.pk], p.get_username()),
@@ -117,7 +133,7 @@ def auto_assign(
 def set_state(*, user: AbstractBaseUser, assignment: Assignment, state: str) -> Assignment:
     """Move an assignment between to do and in progress (done goes through mark_done)."""
     if state not in (AssignmentState.TODO, AssignmentState.IN_PROGRESS):
-        raise ValidationError({"state": "Set to do or in progress; use mark done to finish."})
+        raise ValidationError({"state": _("Set to do or in progress; use mark done to finish.")})
     _check_owner_or_manager(user, assignment)
     assignment.state = state
     assignment.done_at = None
@@ -144,7 +160,7 @@ def mark_done(*, user: AbstractBaseUser, assignment: Assignment) -> int:
     Returns how many were submitted. All or nothing: if one cannot be submitted, none is.
     """
     if assignment.annotator_id != user.pk:
-        raise PermissionDenied("Only the annotator marks their own work done.")
+        raise PermissionDenied(_("Only the annotator marks their own work done."))
     with transaction.atomic():
         drafts = list(_drafts(assignment))
         for draft in drafts:
@@ -159,7 +175,7 @@ def _check_owner_or_manager(user: AbstractBaseUser, assignment: Assignment) -> N
     if assignment.annotator_id != user.pk and not permissions.can_manage(
         user, assignment.article.project
     ):
-        raise PermissionDenied("Only the annotator or a manager changes this assignment.")
+        raise PermissionDenied(_("Only the annotator or a manager changes this assignment."))
 
 
 @dataclass

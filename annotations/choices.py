@@ -7,51 +7,52 @@ label without importing the tables.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Label(models.TextChoices):
-    CLAIM = "claim", "Claim"
-    DENIAL = "denial", "Denial"
-    ATTRIBUTION = "attribution", "Attribution"
+    CLAIM = "claim", _("Claim")
+    DENIAL = "denial", _("Denial")
+    ATTRIBUTION = "attribution", _("Attribution")
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 
 
 class Stance(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    REFUTES = "refutes", "Refutes"
-    CONTEXT = "context", "Context"
+    SUPPORTS = "supports", _("Supports")
+    REFUTES = "refutes", _("Refutes")
+    CONTEXT = "context", _("Context")
 
 
 class LinkKind(models.TextChoices):
-    ATTRIBUTES = "attributes", "Attributes"  # attribution -> the claim or denial it attributes
-    DENIES = "denies", "Denies"  # denial -> the claim it denies
+    ATTRIBUTES = "attributes", _("Attributes")  # attribution -> the claim or denial it attributes
+    DENIES = "denies", _("Denies")  # denial -> the claim it denies
 
 
 class Role(models.TextChoices):
     """What a member does in a project; a member may hold several."""
 
-    ANNOTATOR = "annotator", "Annotator"
-    REVIEWER = "reviewer", "Reviewer"
-    EXPORTER = "exporter", "Exporter"
-    MANAGER = "manager", "Manager"  # members, assignments and settings
+    ANNOTATOR = "annotator", _("Annotator")
+    REVIEWER = "reviewer", _("Reviewer")
+    EXPORTER = "exporter", _("Exporter")
+    MANAGER = "manager", _("Manager")  # members, assignments and settings
 
 
 class AssignmentState(models.TextChoices):
-    TODO = "todo", "To do"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
+    TODO = "todo", _("To do")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
 
 
 class Anchor(models.TextChoices):
     """Where an annotation stands on its article's current text, after corrections."""
 
-    ANCHORED = "anchored", "Anchored"  # its offsets count into the current revision
-    PROPOSED = "proposed", "Proposed"  # a place on the current text awaits confirmation
-    ORPHANED = "orphaned", "Orphaned"  # nowhere on the current text: select it again or retire
+    ANCHORED = "anchored", _("Anchored")  # its offsets count into the current revision
+    PROPOSED = "proposed", _("Proposed")  # a place on the current text awaits confirmation
+    ORPHANED = "orphaned", _("Orphaned")  # nowhere on the current text: select it again or retire

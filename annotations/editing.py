@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from annotations import anchoring, concurrency, linking, permissions
 from annotations.choices import Anchor, Label, Stance
@@ -50,7 +51,7 @@ def _resolve_span(
                 raise anchoring.SpanError("start and end are given together.", missing)
             return anchoring.span_at(body, start, end, quote)
         if quote is None:
-            raise anchoring.SpanError("Give start and end, or a quote to find.", "quote")
+            raise anchoring.SpanError(_("Give start and end, or a quote to find."), "quote")
         return anchoring.locate(body, quote, prefix, suffix)
     except anchoring.SpanError as exc:
         raise ValidationError({exc.field: exc.message}) from exc
@@ -60,43 +61,53 @@ def create_article(*, user: AbstractBaseUser, project: Project, **fields: Any) -
     """Store a new article in a project; its text is normalised, and the same title and text
     twice in one project is refused."""
     if not permissions.can_create_article(user, project):
-        raise PermissionDenied(f"You may not add articles to {project}.")
+        raise PermissionDenied(_("You may not add articles to %(project)s.") % {"project": project})
     article = Article(created_by=user, project=project, **fields)
     article.body = anchoring.normalise_body(article.body)
     if not article.body:
-        raise ValidationError({"body": "The article text is empty."})
+        raise ValidationError({"body": _("The article text is empty.")})
     existing = Article.objects.filter(
         project=project, title=article.title.strip(), body_hash=anchoring.body_hash(article.body)
     ).first()
     if existing is not None:
         raise ValidationError(
-            {"body": f"An article with this title and text already exists (id {existing.pk})."}
+            {
+                "body": _("An article with this title and text already exists (id %(id)s).")
+                % {"id": existing.pk}
+            }
         )
     try:
         with transaction.atomic():
             article.save()
     except IntegrityError as exc:  # a concurrent request stored the same article first
         raise ValidationError(
-            {"body": "An article with this title and text already exists."}
+            {"body": _("An article with this title and text already exists.")}
         ) from exc
     return article
 
 
 def _check_choice(field: str, value: str, choices: type[Label] | type[Stance]) -> None:
     if value not in choices.values:
-        raise ValidationError({field: f"{value!r} is not one of {', '.join(choices.values)}."})
+        raise ValidationError({field: _not_one_of(value, choices.values)})
 
 
 def label_change_problem(annotation: Annotation, label: str) -> str | None:
     """Say why this annotation cannot take `label` (unknown, or its links forbid it), if so."""
     if label not in Label.values:
-        return f"{label!r} is not one of {', '.join(Label.values)}."
+        return _not_one_of(label, Label.values)
     if label == annotation.label or annotation.pk is None:
         return None
     outgoing = annotation.outgoing_links.values_list("kind", "target__label")
     incoming = annotation.incoming_links.values_list("source__label", flat=True)
     problem = linking.label_change_problem(label, outgoing=list(outgoing), incoming=list(incoming))
-    return f"The label cannot change. {problem}" if problem else None
+    return _("The label cannot change. %(why)s") % {"why": problem} if problem else None
+
+
+def _not_one_of(value: object, allowed: list[str]) -> str:
+    return _("%(value)r is not one of %(allowed)s.") % {
+        "value": value,
+        "allowed": ", ".join(allowed),
+    }
 
 
 @concurrency.retrying
@@ -114,7 +125,7 @@ def create_annotation(
 ) -> Annotation:
     """Create a draft; offsets (with the quote the client saw) or a quote to locate anchor it."""
     if not permissions.can_create_annotation(author, article):
-        raise PermissionDenied("You do not annotate in this article's project.")
+        raise PermissionDenied(_("You do not annotate in this article’s project."))
     _check_choice("label", label, Label)
     span = _resolve_span(
         article.body, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
@@ -151,7 +162,7 @@ def update_annotation(
     """Apply label, note or span changes; the span is re-anchored and re-validated."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+        raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed here.")))
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
@@ -179,7 +190,7 @@ def update_annotation(
                 locked.save()
         except IntegrityError as exc:  # the database's own guard on link shapes
             raise ValidationError(
-                {"label": "The label cannot change: its links forbid it."}
+                {"label": _("The label cannot change: its links forbid it.")}
             ) from exc
     return locked
 
@@ -202,7 +213,7 @@ def confirm_proposal(
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
         if locked.anchor != Anchor.PROPOSED:
-            raise ValidationError({"anchor": "This annotation has no proposed span to confirm."})
+            raise ValidationError({"anchor": _("This annotation has no proposed span to confirm.")})
         body = locked.article.body
         _anchor_on_current(
             locked, anchoring.span_at(body, locked.proposed_start, locked.proposed_end)
@@ -248,7 +259,7 @@ def add_link(
     """Link source to target; both rows are locked, so the labels checked are the labels stored."""
     with transaction.atomic():
         if target.pk == source.pk:
-            raise ValidationError({"target": "An annotation cannot link to itself."})
+            raise ValidationError({"target": _("An annotation cannot link to itself.")})
         try:
             locked, locked_target = concurrency.lock_pair(source, target.pk, expected_version)
         except Annotation.DoesNotExist as exc:
@@ -259,7 +270,7 @@ def add_link(
         except ValueError as exc:
             raise ValidationError({"target": str(exc)}) from exc
         if AnnotationLink.objects.filter(source=locked, target=locked_target).exists():
-            raise ValidationError({"target": "These annotations are already linked."})
+            raise ValidationError({"target": _("These annotations are already linked.")})
         link = AnnotationLink.objects.create(
             source=locked, target=locked_target, kind=kind, created_by=user
         )
@@ -278,9 +289,9 @@ def remove_link(
     with transaction.atomic():
         locked = concurrency.lock(source, expected_version)
         _check_editable(user, locked)
-        deleted, _ = AnnotationLink.objects.filter(source=locked, target_id=target_id).delete()
+        deleted, _kinds = AnnotationLink.objects.filter(source=locked, target_id=target_id).delete()
         if not deleted:
-            raise ValidationError({"target": "This annotation has no link to that one."})
+            raise ValidationError({"target": _("This annotation has no link to that one.")})
         _touch(locked, user)
     return locked
 
@@ -288,7 +299,7 @@ def remove_link(
 def add_evidence(*, user: AbstractBaseUser, project: Project, **fields: Any) -> Evidence:
     """Store a new source in a project."""
     if not permissions.can_add_evidence(user, project):
-        raise PermissionDenied(f"You may not add evidence to {project}.")
+        raise PermissionDenied(_("You may not add evidence to %(project)s.") % {"project": project})
     evidence = Evidence(added_by=user, project=project, **fields)
     evidence.full_clean()
     with transaction.atomic():  # the row and its history row commit together, or neither
@@ -302,7 +313,7 @@ def find_or_add_evidence(
     """Reuse the project's stored source with this URL, so one source backs many annotations."""
     if not url:
         raise ValidationError(
-            {"url": "Give the id of stored evidence, or the url and title of a new source."}
+            {"url": _("Give the id of stored evidence, or the url and title of a new source.")}
         )
     url = normalise_url(url)
     stored = Evidence.objects.filter(project=project, url=url)
@@ -336,7 +347,7 @@ def attach_evidence(
     (a retried request gets the first one's answer), with another stance it is a conflict."""
     _check_choice("stance", stance, Stance)
     if evidence.project_id != annotation.project_id:
-        raise ValidationError({"evidence": "That evidence belongs to another project."})
+        raise ValidationError({"evidence": _("That evidence belongs to another project.")})
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
@@ -345,8 +356,11 @@ def attach_evidence(
             if attached.stance == stance and attached.note == note:
                 return attached
             raise AlreadyAttached(
-                f"This evidence is already attached as {attached.get_stance_display().lower()}; "
-                "detach it first to change its stance or note."
+                _(
+                    "This evidence is already attached as %(stance)s; detach it first to "
+                    "change its stance or note."
+                )
+                % {"stance": attached.get_stance_display().lower()}
             )
         link = EvidenceLink.objects.create(
             annotation=locked, evidence=evidence, stance=stance, note=note, added_by=user
@@ -366,10 +380,12 @@ def detach_evidence(
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
-        deleted, _ = EvidenceLink.objects.filter(
+        deleted, _kinds = EvidenceLink.objects.filter(
             annotation=locked, evidence_id=evidence_id
         ).delete()
         if not deleted:
-            raise ValidationError({"evidence": "That evidence is not attached to this annotation."})
+            raise ValidationError(
+                {"evidence": _("That evidence is not attached to this annotation.")}
+            )
         _touch(locked, user)
     return locked

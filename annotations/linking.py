@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from django.utils.translation import gettext as _
+
 from annotations.choices import Label, LinkKind
+
+
+def _label(value: str) -> str:
+    return Label(value).label.lower()
 
 
 class Linkable(Protocol):
@@ -28,14 +34,17 @@ LINK_SHAPES: dict[tuple[str, str], str] = {
 def link_kind(source: Linkable, target: Linkable) -> str:
     """Return the kind of a link from source to target, or raise ValueError saying why not."""
     if source.pk is not None and source.pk == target.pk:
-        raise ValueError("An annotation cannot link to itself.")
+        raise ValueError(_("An annotation cannot link to itself."))
     if source.article_id != target.article_id:
-        raise ValueError("Linked annotations must belong to the same article.")
+        raise ValueError(_("Linked annotations must belong to the same article."))
     kind = LINK_SHAPES.get((source.label, target.label))
     if kind is None:
         raise ValueError(
-            f"A {source.label} cannot link to a {target.label}: an attribution links to the "
-            "claim or denial it attributes, and a denial to the claim it denies."
+            _(
+                "A %(source)s cannot link to a %(target)s: an attribution links to the claim or "
+                "denial it attributes, and a denial to the claim it denies."
+            )
+            % {"source": _label(source.label), "target": _label(target.label)}
         )
     return kind
 
@@ -50,8 +59,13 @@ def label_change_problem(
     """
     for kind, target_label in outgoing:
         if (new_label, target_label) not in LINK_SHAPES:
-            return f"It links to a {target_label} as {kind}; remove that link first."
+            return _("It links to a %(label)s (%(kind)s); remove that link first.") % {
+                "label": _label(target_label),
+                "kind": LinkKind(kind).label.lower(),
+            }
     for source_label in incoming:
         if (source_label, new_label) not in LINK_SHAPES:
-            return f"A {source_label} links to it; remove that link first."
+            return _("A %(label)s links to it; remove that link first.") % {
+                "label": _label(source_label)
+            }
     return None

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from annotations import permissions
 from annotations.choices import Role
@@ -28,10 +29,10 @@ SETTINGS = frozenset(
 def create_project(*, user: AbstractBaseUser, name: str, slug: str = "", **fields: Any) -> Project:
     """Make a project; whoever makes it manages it."""
     if not permissions.can_create_project(user):
-        raise PermissionDenied("You may not create projects.")
+        raise PermissionDenied(_("You may not create projects."))
     unknown = set(fields) - SETTINGS
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "Not a project setting."))
+        raise ValidationError(dict.fromkeys(unknown, _("Not a project setting.")))
     project = Project(name=name.strip(), slug=slug or slugify(name)[:60], **fields)
     project.full_clean()
     try:
@@ -39,17 +40,17 @@ def create_project(*, user: AbstractBaseUser, name: str, slug: str = "", **field
             project.save()
             Membership.objects.create(project=project, user=user, role=Role.MANAGER)
     except IntegrityError as exc:
-        raise ValidationError({"slug": "A project with this name or slug exists."}) from exc
+        raise ValidationError({"slug": _("A project with this name or slug exists.")}) from exc
     permissions.forget_roles(user)
     return project
 
 
 def update_project(*, user: AbstractBaseUser, project: Project, changes: dict[str, Any]) -> Project:
     if not permissions.can_manage(user, project):
-        raise PermissionDenied("Only the project's managers change its settings.")
+        raise PermissionDenied(_("Only the project’s managers change its settings."))
     unknown = set(changes) - SETTINGS
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "Not a project setting."))
+        raise ValidationError(dict.fromkeys(unknown, _("Not a project setting.")))
     for name, value in changes.items():
         setattr(project, name, value)
     project.full_clean()
@@ -61,26 +62,33 @@ def update_project(*, user: AbstractBaseUser, project: Project, changes: dict[st
 def add_member(*, user: AbstractBaseUser, project: Project, username: str, role: str) -> Membership:
     """Give a user a role in the project (adding the same role twice changes nothing)."""
     if not permissions.can_manage(user, project):
-        raise PermissionDenied("Only the project's managers change its members.")
+        raise PermissionDenied(_("Only the project’s managers change its members."))
     if role not in Role.values:
-        raise ValidationError({"role": f"{role!r} is not one of {', '.join(Role.values)}."})
+        raise ValidationError(
+            {
+                "role": _("%(value)r is not one of %(allowed)s.")
+                % {"value": role, "allowed": ", ".join(Role.values)}
+            }
+        )
     member = get_user_model().objects.filter(username=username).first()
     if member is None:
-        raise ValidationError({"username": f"No user is called {username!r}."})
+        raise ValidationError({"username": _("No user is called %(name)r.") % {"name": username}})
     with transaction.atomic():
-        membership, _ = Membership.objects.get_or_create(project=project, user=member, role=role)
+        membership, _created = Membership.objects.get_or_create(
+            project=project, user=member, role=role
+        )
     return membership
 
 
 def remove_member(*, user: AbstractBaseUser, project: Project, membership_id: int) -> None:
     if not permissions.can_manage(user, project):
-        raise PermissionDenied("Only the project's managers change its members.")
+        raise PermissionDenied(_("Only the project’s managers change its members."))
     membership = Membership.objects.filter(project=project, pk=membership_id).first()
     if membership is None:
-        raise ValidationError({"membership": "This project has no such membership."})
+        raise ValidationError({"membership": _("This project has no such membership.")})
     managers = Membership.objects.filter(project=project, role=Role.MANAGER)
     if membership.role == Role.MANAGER and managers.count() == 1:
-        raise ValidationError({"membership": "A project keeps at least one manager."})
+        raise ValidationError({"membership": _("A project keeps at least one manager.")})
     membership.delete()
 
 
@@ -95,6 +103,6 @@ def project_for(user: AbstractBaseUser, given: Project | None, roles: frozenset[
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise PermissionDenied("You may not do this in any project.")
+        raise PermissionDenied(_("You may not do this in any project."))
     names = ", ".join(p.slug for p in candidates[:5])
-    raise ValidationError({"project": f"Name the project (one of {names})."})
+    raise ValidationError({"project": _("Name the project (one of %(names)s).") % {"names": names}})

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.backends import BaseBackend
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from annotations import statuses
 from annotations.choices import Role
@@ -27,7 +29,9 @@ ADDS_ARTICLES = frozenset({Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER})
 REVIEWS = frozenset({Role.REVIEWER})
 MANAGES = frozenset({Role.MANAGER})
 
-NO_ROLE = "You have no role in any project yet: ask a project manager or an administrator."
+NO_ROLE = gettext_lazy(
+    "You have no role in any project yet: ask a project manager or an administrator."
+)
 
 
 class Roles:
@@ -151,9 +155,13 @@ def edit_refusal(annotation: Any) -> str:
     """Say why can_edit_annotation refused, in words for the person refused."""
     if statuses.is_frozen(annotation.status) or not statuses.is_editable(annotation.status):
         status = statuses.label(annotation.status).lower()
-        reopen = " A reviewer can reopen it." if statuses.is_frozen(annotation.status) else ""
-        return f"This annotation is {status} and can no longer be changed.{reopen}"
-    return "Only the author can change this annotation."
+        if statuses.is_frozen(annotation.status):
+            return _(
+                "This annotation is %(status)s and can no longer be changed. A reviewer can "
+                "reopen it."
+            ) % {"status": status}
+        return _("This annotation is %(status)s and can no longer be changed.") % {"status": status}
+    return _("Only the author can change this annotation.")
 
 
 def can_export(user: User, project: Any = None) -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from annotations import anchoring, concurrency, permissions, reanchoring, statuses, workflow
@@ -41,8 +42,11 @@ class RevisionConflict(Exception):
 
     def __init__(self, *, expected: int, current: int) -> None:
         super().__init__(
-            f"The article is at revision {current}, not {expected}: someone corrected it "
-            "meanwhile. Reload it and apply your correction to the current text."
+            _(
+                "The article is at revision %(current)s, not %(expected)s: someone corrected it "
+                "meanwhile. Reload it and apply your correction to the current text."
+            )
+            % {"current": current, "expected": expected}
         )
 
 
@@ -63,16 +67,16 @@ def add_revision(
 ) -> ArticleRevision:
     """Store a corrected text as the article's next revision and re-anchor its annotations."""
     if not permissions.can_revise(user, article):
-        raise PermissionDenied("You may not correct articles of this project.")
+        raise PermissionDenied(_("You may not correct articles of this project."))
     body = anchoring.normalise_body(body)
     if not body:
-        raise ValidationError({"body": "The article text is empty."})
+        raise ValidationError({"body": _("The article text is empty.")})
     with transaction.atomic():
         locked = Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
         if expected_revision is not None and locked.revision != expected_revision:
             raise RevisionConflict(expected=expected_revision, current=locked.revision)
         if anchoring.body_hash(body) == locked.body_hash:
-            raise ValidationError({"body": "The text is the same as the current revision's."})
+            raise ValidationError({"body": _("The text is the same as the current revision’s.")})
         number = locked.revision + 1
         annotations = list(
             Annotation.objects.select_for_update(of=("self",)).filter(article=locked).order_by("pk")
@@ -114,16 +118,19 @@ def add_revision(
                 "requeue",
                 annotation=annotation,
                 user=user,
-                note=f"The article was corrected (revision {number}) and the quoted words "
-                f"changed: {_what_now(annotation)}",
+                note=_(
+                    "The article was corrected (revision %(number)s) and the quoted words "
+                    "changed: %(what_now)s"
+                )
+                % {"number": number, "what_now": _what_now(annotation)},
             )
     return revision
 
 
 def _what_now(annotation: Annotation) -> str:
     if annotation.anchor == Anchor.PROPOSED:
-        return "confirm the proposed span or select the right one."
-    return "select the span again on the corrected text, or retire the annotation."
+        return _("confirm the proposed span or select the right one.")
+    return _("select the span again on the corrected text, or retire the annotation.")
 
 
 def _place(annotation: Annotation, outcome: reanchoring.Outcome, number: int) -> None:
@@ -149,5 +156,7 @@ def changes_between(article: Article, start: int, end: int) -> list[list[str]]:
     texts = dict(article.revisions.filter(number__in=[start, end]).values_list("number", "body"))
     for name, number in (("from", start), ("to", end)):
         if number not in texts:
-            raise ValidationError({name: f"Revision {number} does not exist."})
+            raise ValidationError(
+                {name: _("Revision %(number)s does not exist.") % {"number": number}}
+            )
     return reanchoring.changes(texts[start], texts[end]) if start != end else []

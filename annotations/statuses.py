@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from annotations.choices import Status
 
@@ -58,33 +59,61 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("submit", "submit", EDITABLE, Status.SUBMITTED, "author"),
-        Transition("withdraw", "withdraw", frozenset({Status.SUBMITTED}), Status.DRAFT, "author"),
-        # A rejection is not a dead end: the author may rework it into a new submission; the
-        # review history keeps the decision it answers.
-        Transition("revise", "revise", frozenset({Status.REJECTED}), Status.DRAFT, "author"),
         Transition(
-            "approve", "approve", frozenset({Status.SUBMITTED}), Status.APPROVED, "reviewer"
+            "submit", pgettext_lazy("review step", "submit"), EDITABLE, Status.SUBMITTED, "author"
         ),
         Transition(
-            "reject", "reject", frozenset({Status.SUBMITTED}), Status.REJECTED, "reviewer", True
+            "withdraw",
+            pgettext_lazy("review step", "withdraw"),
+            frozenset({Status.SUBMITTED}),
+            Status.DRAFT,
+            "author",
+        ),
+        # A rejection is not a dead end: the author may rework it into a new submission; the
+        # review history keeps the decision it answers.
+        Transition(
+            "revise",
+            pgettext_lazy("review step", "revise"),
+            frozenset({Status.REJECTED}),
+            Status.DRAFT,
+            "author",
+        ),
+        Transition(
+            "approve",
+            pgettext_lazy("review step", "approve"),
+            frozenset({Status.SUBMITTED}),
+            Status.APPROVED,
+            "reviewer",
+        ),
+        Transition(
+            "reject",
+            pgettext_lazy("review step", "reject"),
+            frozenset({Status.SUBMITTED}),
+            Status.REJECTED,
+            "reviewer",
+            True,
         ),
         Transition(
             "request_changes",
-            "request changes on",
+            pgettext_lazy("review step", "request changes on"),
             frozenset({Status.SUBMITTED}),
             Status.CHANGES_REQUESTED,
             "reviewer",
             True,
         ),
         Transition(
-            "reopen", "reopen", FROZEN, Status.CHANGES_REQUESTED, "reviewer", note_required=True
+            "reopen",
+            pgettext_lazy("review step", "reopen"),
+            FROZEN,
+            Status.CHANGES_REQUESTED,
+            "reviewer",
+            note_required=True,
         ),
         # A correction of the article changed the words an approved annotation quotes: it goes
         # back to its author, with the reason, and through review again.
         Transition(
             "requeue",
-            "send back after a correction",
+            pgettext_lazy("review step", "send back after a correction"),
             FROZEN,
             Status.CHANGES_REQUESTED,
             "system",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations import concurrency, permissions, statuses
 from annotations.choices import Anchor, Status
@@ -43,34 +44,39 @@ def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: st
     transition = TRANSITIONS[name]
     if transition.actor == "author" and annotation.author_id != user.pk:
         raise WorkflowError(
-            f"Only the author can {transition.verb} this annotation.", code="forbidden"
+            _("Only the author can %(step)s this annotation.") % {"step": transition.verb},
+            code="forbidden",
         )
     if transition.actor == "reviewer":
         if annotation.author_id == user.pk:
             raise WorkflowError(
-                f"You cannot {transition.verb} your own annotation: "
-                "another reviewer must review it.",
+                _("You cannot %(step)s your own annotation: another reviewer must review it.")
+                % {"step": transition.verb},
                 code="forbidden",
             )
         if not permissions.can_review_annotation(user, annotation):
             raise WorkflowError(
-                f"Only reviewers can {transition.verb} annotations.", code="forbidden"
+                _("Only reviewers can %(step)s annotations.") % {"step": transition.verb},
+                code="forbidden",
             )
     if annotation.status not in transition.sources:
         raise WorkflowError(
-            f"Cannot {transition.verb} an annotation that is "
-            f"{statuses.label(annotation.status).lower()}.",
+            _("Cannot %(step)s an annotation that is %(status)s.")
+            % {"step": transition.verb, "status": statuses.label(annotation.status).lower()},
             code="invalid_state",
         )
     if transition.target == Status.SUBMITTED and annotation.anchor != Anchor.ANCHORED:
         raise WorkflowError(
-            "The article was corrected since this annotation was made: confirm or fix its span "
-            "on the current text before you submit it.",
+            _(
+                "The article was corrected since this annotation was made: confirm or fix its "
+                "span on the current text before you submit it."
+            ),
             code="invalid_state",
         )
     if transition.note_required and not note.strip():
         raise WorkflowError(
-            f"A note is required to {transition.verb} an annotation.", code="note_required"
+            _("A note is required to %(step)s an annotation.") % {"step": transition.verb},
+            code="note_required",
         )
 
 

@@ -186,7 +186,7 @@ def test_update_text_on_the_page_stores_a_revision_and_shows_what_changed(story,
         {"body": corrected, "note": "the mayor's name", "revision": "1"},
         follow=True,
     ).content.decode()
-    assert "Revision 2 stored: 0 annotation(s) kept in place, 1 proposed, 0 orphaned" in stored
+    assert "Revision 2 stored: 0 kept in place, 1 proposed, 0 orphaned" in stored
     stale = client.post(
         f"/articles/{story.pk}/correct/", {"body": "Other.", "revision": "1"}, follow=True
     ).content.decode()

@@ -69,6 +69,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "login": EVERYONE_OK,
     "logout": NOT_ALLOWED,  # log-out is a POST
     "api-schema": EVERYONE_OK,  # documentation, no data
+    "javascript-catalog": EVERYONE_OK,  # the interface's words, no data
+    "set_language": expect(302, 302, 302, 302, 302, 302),  # a GET changes nothing: back
     "api-docs": EVERYONE_OK,
     "api-export-annotations": expect(401, 403, 403, 200, 200, 200),
     "api-article-list": API,

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import editing, permissions, statuses
@@ -103,7 +104,7 @@ class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_staff and permissions.can_create_article(request.user)
 
-    @admin.display(description="annotations", ordering="n_annotations")
+    @admin.display(description=gettext_lazy("annotations"), ordering="n_annotations")
     def annotation_count(self, article: Article) -> int:
         return article.n_annotations
 
@@ -201,7 +202,7 @@ class AnnotationAdmin(FullTextSearch, SimpleHistoryAdmin):
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_staff and permissions.can_read(request.user, obj)
 
-    @admin.display(description="quote")
+    @admin.display(description=gettext_lazy("quote"))
     def short_quote(self, annotation: Annotation) -> str:
         return Truncator(annotation.quote).chars(80)
 
@@ -248,7 +249,7 @@ class EvidenceAdmin(ProjectScoped, SimpleHistoryAdmin):
             .annotate(n_annotations=row_count(EvidenceLink, "evidence"))
         )
 
-    @admin.display(description="annotations", ordering="n_annotations")
+    @admin.display(description=gettext_lazy("annotations"), ordering="n_annotations")
     def annotation_count(self, evidence: Evidence) -> int:
         return evidence.n_annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
 
 class LabelledInlineFormSet(BaseInlineFormSet):
@@ -12,8 +13,8 @@ class LabelledInlineFormSet(BaseInlineFormSet):
 
     def add_fields(self, form, index) -> None:
         super().add_fields(form, index)
-        row = "new row" if index is None else f"row {index + 1}"
+        row = _("new row") if index is None else _("row %(n)s") % {"n": index + 1}
         for name, field in form.fields.items():
-            label = "Delete" if name == "DELETE" else str(field.label or name)
+            label = _("Delete") if name == "DELETE" else str(field.label or name)
             widget = getattr(field.widget, "widget", field.widget)  # inside admin's wrapper
             widget.attrs["aria-label"] = f"{label}, {row}"

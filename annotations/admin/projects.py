@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import assigning, permissions
@@ -44,9 +46,14 @@ class MembershipInline(admin.TabularInline):
 
 class AutoAssignForm(forms.Form):
     per_article = forms.IntegerField(
-        min_value=1, max_value=20, help_text="Annotators per article (the project's setting)."
+        min_value=1,
+        max_value=20,
+        label=gettext_lazy("Per article"),
+        help_text=gettext_lazy("Annotators per article (the project’s setting)."),
     )
-    due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label=gettext_lazy("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @admin.register(Project)
@@ -70,7 +77,7 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return permissions.is_admin(request.user)
 
-    @admin.display(description="progress")
+    @admin.display(description=gettext_lazy("progress"))
     def progress_link(self, project: Project) -> str:
         url = reverse("admin:annotations_project_progress", args=[project.pk])
         return format_html('<a href="{}">Progress</a>', url)
@@ -102,14 +109,16 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": f"Progress: {project}",
+                "title": _("Progress: %(project)s") % {"project": project},
                 "project": project,
                 "progress": assigning.progress(project),
                 "statuses": Status.choices,
             },
         )
 
-    @admin.action(description="Assign unassigned articles automatically", permissions=["assign"])
+    @admin.action(
+        description=gettext_lazy("Assign unassigned articles automatically"), permissions=["assign"]
+    )
     def assign_automatically(self, request: HttpRequest, queryset: QuerySet):
         """Ask how many annotators per article, then balance each selected project's load."""
         if "apply" in request.POST:
@@ -127,7 +136,14 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
                         self.message_user(request, f"{project}: {exc}", messages.ERROR)
                     else:
                         self.message_user(
-                            request, f"{project}: {len(made)} assignment(s) made.", messages.SUCCESS
+                            request,
+                            ngettext(
+                                "%(project)s: %(n)s assignment made.",
+                                "%(project)s: %(n)s assignments made.",
+                                len(made),
+                            )
+                            % {"project": project, "n": len(made)},
+                            messages.SUCCESS,
                         )
                 return HttpResponseRedirect(reverse("admin:annotations_project_changelist"))
         else:
@@ -141,7 +157,7 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": "Assign unassigned articles automatically",
+                "title": _("Assign unassigned articles automatically"),
                 "projects": queryset,
                 "form": form,
             },

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from annotations import anchoring, inputs, permissions, statuses, workflow
 from annotations.admin.filters import FullTextSearch, ProjectListFilter
@@ -26,10 +28,10 @@ from annotations.models import Annotation, Article, ReviewQueue
 # The decisions taken on this page: on a submitted annotation, and reopening an approved one.
 DECISIONS = [*statuses.REVIEW_DECISIONS, "reopen"]
 DECISION_LABELS = {
-    "approve": "Approve",
-    "reject": "Reject",
-    "request_changes": "Request changes",
-    "reopen": "Reopen for changes",
+    "approve": gettext_lazy("Approve"),
+    "reject": gettext_lazy("Reject"),
+    "request_changes": gettext_lazy("Request changes"),
+    "reopen": gettext_lazy("Reopen for changes"),
 }
 
 
@@ -111,7 +113,9 @@ class ReviewForm(forms.Form):
         required=False,
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required to reject, to request changes or to reopen; the author sees it.",
+        help_text=gettext_lazy(
+            "Required to reject, to request changes or to reopen; the author sees it."
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -179,15 +183,15 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
 
     # Columns ------------------------------------------------------------------------------
 
-    @admin.display(description="quote")
+    @admin.display(description=gettext_lazy("quote"))
     def short_quote(self, annotation: Annotation) -> str:
         return Truncator(annotation.quote).chars(80)
 
-    @admin.display(description="article", ordering="article__title")
+    @admin.display(description=gettext_lazy("article"), ordering="article__title")
     def article_title(self, annotation: Annotation) -> str:
         return Truncator(annotation.article.title).chars(60)
 
-    @admin.display(description="waiting", ordering="submitted_at")
+    @admin.display(description=gettext_lazy("waiting"), ordering="submitted_at")
     def waiting(self, annotation: Annotation) -> str:
         if not annotation.submitted_at:
             return "—"
@@ -196,14 +200,17 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
         return timesince(annotation.submitted_at)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        extra_context = {"title": "Review queue — longest waiting first", **(extra_context or {})}
+        extra_context = {
+            "title": _("Review queue — longest waiting first"),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="evidence", ordering="n_evidence")
+    @admin.display(description=gettext_lazy("evidence"), ordering="n_evidence")
     def evidence(self, annotation: Annotation) -> int:
         return annotation.n_evidence
 
-    @admin.display(description="links", ordering="n_links")
+    @admin.display(description=gettext_lazy("links"), ordering="n_links")
     def links(self, annotation: Annotation) -> int:
         return annotation.n_links
 
@@ -213,7 +220,7 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if not inputs.is_id(object_id):
-            raise Http404("No annotation has that id.")
+            raise Http404(_("No annotation has that id."))
         queryset = (
             Annotation.objects.visible_to(request.user).with_related().select_related("article")
         )
@@ -245,19 +252,25 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
         except VersionConflict:
             form.add_error(
                 None,
-                "Someone else changed this annotation while you were reviewing it. Its current "
-                "state is shown below; nothing was applied.",
+                _(
+                    "Someone else changed this annotation while you were reviewing it. Its "
+                    "current state is shown below; nothing was applied."
+                ),
             )
             return None
         except workflow.WorkflowError as exc:
             form.add_error("note" if exc.code == "note_required" else None, exc.message)
             return None
         except Busy as exc:
-            form.add_error(None, f"{exc} Nothing was applied.")
+            form.add_error(None, _("%(why)s Nothing was applied.") % {"why": exc})
             return None
         status = decided.get_status_display().lower()
         quote = Truncator(decided.quote).chars(60)
-        self.message_user(request, f"“{quote}” is now {status}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("“%(quote)s” is now %(status)s.") % {"quote": quote, "status": status},
+            messages.SUCCESS,
+        )
         return HttpResponseRedirect(self._next_url(request))
 
     def _next_url(self, request: HttpRequest, skip: int | None = None) -> str:
@@ -302,7 +315,7 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Review: {Truncator(annotation.quote).chars(60)}",
+            "title": _("Review: %(quote)s") % {"quote": Truncator(annotation.quote).chars(60)},
             "overlapping": overlapping,
             "next_url": following if following.endswith("/change/") else None,
             "annotation": annotation,
@@ -318,15 +331,17 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
 
     # Bulk actions -------------------------------------------------------------------------
 
-    @admin.action(description="Approve selected annotations", permissions=["review"])
+    @admin.action(description=gettext_lazy("Approve selected annotations"), permissions=["review"])
     def approve_selected(self, request, queryset):
         return self._bulk(request, queryset, "approve")
 
-    @admin.action(description="Reject selected annotations", permissions=["review"])
+    @admin.action(description=gettext_lazy("Reject selected annotations"), permissions=["review"])
     def reject_selected(self, request, queryset):
         return self._bulk(request, queryset, "reject")
 
-    @admin.action(description="Request changes on selected annotations", permissions=["review"])
+    @admin.action(
+        description=gettext_lazy("Request changes on selected annotations"), permissions=["review"]
+    )
     def request_changes_selected(self, request, queryset):
         return self._bulk(request, queryset, "request_changes")
 
@@ -345,7 +360,8 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": f"{DECISION_LABELS[decision]}: {queryset.count()} annotation(s)",
+                "title": _("%(decision)s: %(n)s selected")
+                % {"decision": DECISION_LABELS[decision], "n": queryset.count()},
                 "annotations": queryset,
                 "form": form,
                 "action": f"{decision}_selected",
@@ -364,11 +380,15 @@ class ReviewQueueAdmin(FullTextSearch, admin.ModelAdmin):
                 skipped.append(f"#{annotation.pk} “{Truncator(annotation.quote).chars(40)}”: {exc}")
             else:
                 done += 1
-        verb = DECISION_LABELS[decision].lower()
-        self.message_user(request, f"{verb.capitalize()}: {done} annotation(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(decision)s: %(n)s annotation.", "%(decision)s: %(n)s annotations.", done)
+            % {"decision": DECISION_LABELS[decision], "n": done},
+            messages.SUCCESS,
+        )
         if skipped:
             self.message_user(
                 request,
-                f"Skipped {len(skipped)}: " + "; ".join(skipped),
+                _("Skipped %(n)s: %(which)s") % {"n": len(skipped), "which": "; ".join(skipped)},
                 messages.WARNING,
             )

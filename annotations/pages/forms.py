@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from annotations.models import Article, Project
 
@@ -12,10 +13,18 @@ class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = ["project", "title", "publisher", "byline", "source_url", "published_on", "body"]
-        labels = {"source_url": "URL", "published_on": "Published", "body": "Text"}
+        labels = {
+            "project": _("Project"),
+            "title": _("Title"),
+            "publisher": _("Publisher"),
+            "byline": _("Byline"),
+            "source_url": _("URL"),
+            "published_on": _("Published"),
+            "body": _("Text"),
+        }
         widgets = {
             "published_on": forms.DateInput(attrs={"type": "date"}),
-            "body": forms.Textarea(attrs={"rows": 10, "placeholder": "Paste the article text"}),
+            "body": forms.Textarea(attrs={"rows": 10, "placeholder": _("Paste the article text")}),
         }
 
     def __init__(self, *args, projects: QuerySet[Project] | None = None, **kwargs) -> None:

@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from annotations import (
@@ -190,14 +192,22 @@ def article_correct(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except (ValidationError, inputs.InputError, revising.RevisionConflict) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, f"The text was not updated: {message}")
+        messages.error(request, _("The text was not updated: %(why)s") % {"why": message})
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
             request,
-            f"Revision {revision.number} stored: {revision.mapped + revision.found} annotation(s) "
-            f"kept in place, {revision.proposed} proposed, {revision.orphaned} orphaned.",
+            _(
+                "Revision %(number)s stored: %(kept)s kept in place, %(proposed)s proposed, "
+                "%(orphaned)s orphaned."
+            )
+            % {
+                "number": revision.number,
+                "kept": revision.mapped + revision.found,
+                "proposed": revision.proposed,
+                "orphaned": revision.orphaned,
+            },
         )
     return redirect("article-detail", pk=article.pk)
 
@@ -252,8 +262,12 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"“{assignment.article.title}” is done; {submitted} annotation(s) submitted "
-                "for review.",
+                ngettext(
+                    "“%(title)s” is done; %(n)s annotation submitted for review.",
+                    "“%(title)s” is done; %(n)s annotations submitted for review.",
+                    submitted,
+                )
+                % {"title": assignment.article.title, "n": submitted},
             )
         return redirect("my-work")
     return render(
@@ -268,7 +282,7 @@ def export(request: HttpRequest) -> HttpResponse:
     """Build an export: the page asks the export API how many annotations it would return and
     gives the download link; the files themselves come from the API."""
     if not permissions.can_export(request.user):
-        raise PermissionDenied("Exporting needs the exporter, reviewer or manager role.")
+        raise PermissionDenied(_("Exporting needs the exporter, reviewer or manager role."))
     projects = Project.objects.where(request.user, permissions.EXPORTS)
     return render(
         request,

@@ -180,7 +180,7 @@ def test_bulk_approve_asks_on_an_intermediate_page_then_skips_own(
         follow=True,
     )
     messages = [str(m) for m in done.context["messages"]]
-    assert any("Approve: 2 annotation(s)" in m for m in messages)
+    assert any("Approve: 2 annotations." in m for m in messages)
     assert any(f"#{own.pk}" in m and "your own" in m for m in messages)
     assert set(Annotation.objects.filter(status=Status.APPROVED)) == set(theirs)
     own.refresh_from_db()

@@ -1,6 +1,8 @@
 // The workbench API as the editor pages use it: JSON over fetch with the session cookie.
 // Every failure becomes an ApiError whose message is written for the person at the keyboard.
 
+import { _, fmt } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(status, payload, message) {
     super(message);
@@ -37,9 +39,9 @@ function cookie(name) {
 }
 
 function describe(status, payload) {
-  if (status === 401) return "Your session has expired. Log in again, then retry.";
+  if (status === 401) return _("Your session has expired. Log in again, then retry.");
   if (status === 403 && String(payload.detail || "").includes("CSRF")) {
-    return "Your session has changed (did you log in again?). Retry to send it with the new session.";
+    return _("Your session has changed (did you log in again?). Retry to send it with the new session.");
   }
   if (status === 400 && payload.errors) {
     return Object.entries(payload.errors)
@@ -47,11 +49,11 @@ function describe(status, payload) {
       .join(" ");
   }
   if (status === 412 || (status === 409 && payload.code === "stale_version")) {
-    return "This annotation was changed elsewhere since you opened it. Nothing was saved.";
+    return _("This annotation was changed elsewhere since you opened it. Nothing was saved.");
   }
-  if (status === 429) return "Too many changes at once. Wait a moment, then retry.";
-  if (status >= 500) return "The server had a problem and nothing was saved. Retry in a moment.";
-  return payload.detail || `The request failed (HTTP ${status}).`;
+  if (status === 429) return _("Too many changes at once. Wait a moment, then retry.");
+  if (status >= 500) return _("The server had a problem and nothing was saved. Retry in a moment.");
+  return payload.detail || fmt(_("The request failed (HTTP %(status)s)."), { status });
 }
 
 export class Api {
@@ -73,7 +75,7 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, null, "Cannot reach the server. Check your connection; nothing was saved.");
+      throw new ApiError(0, null, _("Cannot reach the server. Check your connection; nothing was saved."));
     }
     if (response.status === 204) return null;
     let payload = null;

@@ -6,6 +6,7 @@
 
 import { Api } from "./api.js";
 import { h, shorten } from "./dom.js";
+import { _, fmt, ngettext } from "./i18n.js";
 import { ArticleText, byTextOrder } from "./text.js";
 
 const data = JSON.parse(document.getElementById("editor-data").textContent);
@@ -107,9 +108,16 @@ function myDrafts() {
 submitAllButton.addEventListener("click", () => {
   const drafts = myDrafts();
   showNotice(
-    `Submit your ${drafts.length} draft${drafts.length === 1 ? "" : "s"} on this article for review? You cannot change them while they are reviewed.`,
-    h("button", { type: "button", class: "button-primary", onclick: submitAll }, `Submit ${drafts.length}`),
-    h("button", { type: "button", class: "button-secondary", onclick: clearNotice }, "Cancel"),
+    fmt(
+      ngettext(
+        "Submit your %(n)s draft on this article for review? You cannot change it while it is reviewed.",
+        "Submit your %(n)s drafts on this article for review? You cannot change them while they are reviewed.",
+        drafts.length,
+      ),
+      { n: drafts.length },
+    ),
+    h("button", { type: "button", class: "button-primary", onclick: submitAll }, fmt(_("Submit %(n)s"), { n: drafts.length })),
+    h("button", { type: "button", class: "button-secondary", onclick: clearNotice }, _("Cancel")),
   );
 });
 
@@ -119,7 +127,11 @@ async function submitAll() {
     onDone: (rows) => {
       for (const a of rows) replace(a);
       renderAll();
-      showNotice(`${rows.length} annotation${rows.length === 1 ? "" : "s"} submitted for review.`);
+      showNotice(
+        fmt(ngettext("%(n)s annotation submitted for review.", "%(n)s annotations submitted for review.", rows.length), {
+          n: rows.length,
+        }),
+      );
     },
   });
 }
@@ -127,23 +139,24 @@ async function submitAll() {
 function renderList() {
   const drafts = myDrafts().length;
   submitAllButton.hidden = drafts < 2;
-  submitAllButton.textContent = `Submit my ${drafts} drafts`;
+  submitAllButton.textContent = fmt(_("Submit my %(n)s drafts"), { n: drafts });
   const all = [...annotations.values()].sort(byTextOrder);
   const shown = all.filter(visibleInList);
-  countEl.textContent = shown.length === all.length ? `${all.length}` : `${shown.length} of ${all.length}`;
+  countEl.textContent =
+    shown.length === all.length ? `${all.length}` : fmt(_("%(shown)s of %(all)s"), { shown: shown.length, all: all.length });
   // After a correction, what is not on the current text comes first, in a list of its own.
   const waiting = shown.filter((a) => !onCurrentText(a));
   const placed = shown.filter(onCurrentText);
   const items = [];
   if (waiting.length) {
-    items.push(h("li", { class: "list-heading" }, `Not on the corrected text (${waiting.length})`), ...waiting.map(listItem));
-    if (placed.length) items.push(h("li", { class: "list-heading" }, "On the text"));
+    items.push(h("li", { class: "list-heading" }, fmt(_("Not on the corrected text (%(n)s)"), { n: waiting.length })), ...waiting.map(listItem));
+    if (placed.length) items.push(h("li", { class: "list-heading" }, _("On the text")));
   }
   items.push(...placed.map(listItem));
   listEl.replaceChildren(...items);
   if (!shown.length) {
     listEl.append(
-      h("li", { class: "muted empty" }, all.length ? "Nothing matches these filters." : "No annotations yet."),
+      h("li", { class: "muted empty" }, all.length ? _("Nothing matches these filters.") : _("No annotations yet.")),
     );
   }
 }
@@ -162,16 +175,16 @@ function renderCard() {
       "div",
       { class: "card-head" },
       tag("label", a.label, labelName(a.label)),
-      tag("status", a.status, a.saving ? "Saving…" : statusName(a.status)),
-      h("button", { type: "button", class: "close", "aria-label": "Close", onclick: () => select(null) }, "×"),
+      tag("status", a.status, a.saving ? _("Saving…") : statusName(a.status)),
+      h("button", { type: "button", class: "close", "aria-label": _("Close"), onclick: () => select(null) }, "×"),
     ),
     h("blockquote", { class: "card-quote" }, a.quote),
     anchorNotice(a, editable),
     h(
       "p",
       { class: "muted small" },
-      `by ${a.author}`,
-      a.version ? ` · version ${a.version}` : "",
+      fmt(_("by %(author)s"), { author: a.author }),
+      a.version ? ` · ${fmt(_("version %(n)s"), { n: a.version })}` : "",
     ),
   ];
   const others = state.overlapping.filter((id) => id !== a.id && annotations.has(id));
@@ -180,7 +193,7 @@ function renderCard() {
       h(
         "div",
         { class: "overlaps" },
-        h("span", { class: "muted small" }, "Also here: "),
+        h("span", { class: "muted small" }, `${_("Also here:")} `),
         others.map((id) => {
           const other = annotations.get(id);
           return h(
@@ -202,7 +215,7 @@ function renderCard() {
       h(
         "div",
         { class: `review-note review-${a.status}` },
-        h("strong", {}, `Reviewer${a.reviewer ? ` ${a.reviewer}` : ""}: `),
+        h("strong", {}, `${a.reviewer ? fmt(_("Reviewer %(name)s"), { name: a.reviewer }) : _("Reviewer")}: `),
         a.review_note,
       ),
     );
@@ -218,9 +231,9 @@ function conflictBox(a) {
   return h(
     "div",
     { class: "alert alert-warning conflict", role: "alert" },
-    h("p", {}, "This annotation was changed elsewhere since you opened it; your change was not saved."),
-    h("p", { class: "small" }, "Reload it to see the current version. The note you typed stays here."),
-    h("button", { type: "button", class: "button-primary", onclick: () => reload(a.id) }, "Reload annotation"),
+    h("p", {}, _("This annotation was changed elsewhere since you opened it; your change was not saved.")),
+    h("p", { class: "small" }, _("Reload it to see the current version. The note you typed stays here.")),
+    h("button", { type: "button", class: "button-primary", onclick: () => reload(a.id) }, _("Reload annotation")),
   );
 }
 
@@ -235,24 +248,24 @@ function labelSection(a, editable) {
     Object.entries(data.labels).map(([value, name]) => h("option", { value }, name)),
   );
   select.value = a.label;
-  return h("div", { class: "field inline" }, h("label", { for: "card-label" }, "Label"), select);
+  return h("div", { class: "field inline" }, h("label", { for: "card-label" }, _("Label")), select);
 }
 
 function noteSection(a, editable) {
   if (!editable) {
-    return a.note ? h("div", { class: "field" }, h("h3", {}, "Note"), h("p", { class: "note" }, a.note)) : null;
+    return a.note ? h("div", { class: "field" }, h("h3", {}, _("Note")), h("p", { class: "note" }, a.note)) : null;
   }
   const textarea = h("textarea", {
     id: "card-note",
     rows: "3",
-    placeholder: "Why this span matters, what to check…",
+    placeholder: _("Why this span matters, what to check…"),
     oninput: (event) => state.notes.set(a.id, event.target.value),
   });
   textarea.value = state.notes.has(a.id) ? state.notes.get(a.id) : a.note;
   return h(
     "div",
     { class: "field" },
-    h("label", { for: "card-note" }, "Note"),
+    h("label", { for: "card-note" }, _("Note")),
     textarea,
     h(
       "button",
@@ -262,7 +275,7 @@ function noteSection(a, editable) {
         id: "save-note",
         onclick: () => save(a.id, { note: textarea.value }, () => state.notes.delete(a.id)),
       },
-      "Save note",
+      _("Save note"),
     ),
   );
 }
@@ -282,7 +295,7 @@ function evidenceSection(a, editable) {
             {
               type: "button",
               class: "remove",
-              "aria-label": `Remove evidence ${e.title}`,
+              "aria-label": fmt(_("Remove evidence %(title)s"), { title: e.title }),
               onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/evidence/${e.evidence}/`, current.version)),
             },
             "Remove",
@@ -293,8 +306,8 @@ function evidenceSection(a, editable) {
   const section = h(
     "section",
     { class: "card-section" },
-    h("h3", {}, "Evidence"),
-    items.length ? h("ul", { class: "plain" }, items) : h("p", { class: "muted small" }, "No evidence yet."),
+    h("h3", {}, _("Evidence")),
+    items.length ? h("ul", { class: "plain" }, items) : h("p", { class: "muted small" }, _("No evidence yet.")),
   );
   if (editable && data.user.canAddEvidence) section.append(evidenceForm(a));
   return section;
@@ -304,31 +317,31 @@ function evidenceForm(a) {
   const field = (name, label, input) =>
     h("div", { class: "field" }, h("label", { for: `ev-${name}` }, label), input, h("p", { class: "field-error", dataset: { for: name } }));
   const url = h("input", { id: "ev-url", name: "url", type: "url", placeholder: "https://…", autocomplete: "off" });
-  const title = h("input", { id: "ev-title", name: "title", type: "text", placeholder: "Title of the source" });
+  const title = h("input", { id: "ev-title", name: "title", type: "text", placeholder: _("Title of the source") });
   // No stance is preselected: whether a source supports or refutes is the judgement asked for.
   const stance = h(
     "select",
     { id: "ev-stance", name: "stance", required: true },
-    h("option", { value: "", disabled: true, selected: true }, "Choose a stance…"),
+    h("option", { value: "", disabled: true, selected: true }, _("Choose a stance…")),
     Object.entries(data.stances).map(([value, name]) => h("option", { value }, name)),
   );
-  const note = h("input", { id: "ev-note", name: "note", type: "text", placeholder: "Optional note" });
+  const note = h("input", { id: "ev-note", name: "note", type: "text", placeholder: _("Optional note") });
   const form = h(
     "form",
     { class: "evidence-form", novalidate: true },
     field("url", "URL", url),
-    field("title", "Title", title),
-    field("stance", "Stance", stance),
-    field("note", "Note", note),
+    field("title", _("Title"), title),
+    field("stance", _("Stance"), stance),
+    field("note", _("Note"), note),
     h("p", { class: "field-error", dataset: { for: "non_field_errors" } }),
-    h("button", { type: "submit", class: "button-secondary" }, "Add evidence"),
+    h("button", { type: "submit", class: "button-secondary" }, _("Add evidence")),
   );
   const details = h(
     "details",
     { class: "evidence-add", open: state.evidenceOpen === a.id, ontoggle: (event) => {
       state.evidenceOpen = event.target.open ? a.id : null;
     } },
-    h("summary", {}, "Add evidence"),
+    h("summary", {}, _("Add evidence")),
     form,
   );
   form.addEventListener("submit", async (event) => {
@@ -390,7 +403,7 @@ function linkSection(a, editable) {
       ),
     );
   if (!shapes.length && !outgoing.length && !incoming.length) return null;
-  const section = h("section", { class: "card-section" }, h("h3", {}, "Links"));
+  const section = h("section", { class: "card-section" }, h("h3", {}, _("Links")));
   if (outgoing.length || incoming.length) section.append(h("ul", { class: "plain" }, outgoing, incoming));
   if (editable && shapes.length) {
     const linked = new Set((a.links || []).map((link) => link.target));
@@ -402,7 +415,7 @@ function linkSection(a, editable) {
     if (targets.length) {
       const picker = h(
         "select",
-        { id: "link-target", "aria-label": "Annotation to link to" },
+        { id: "link-target", "aria-label": _("Annotation to link to") },
         targets.map((t) => h("option", { value: String(t.id) }, `${labelName(t.label)}: “${shorten(t.quote, 60)}” (${t.author})`)),
       );
       section.append(
@@ -419,13 +432,13 @@ function linkSection(a, editable) {
               id: "add-link",
               onclick: () => mutate(a.id, (current) => api.post(`annotations/${a.id}/links/`, { target: Number(picker.value) }, current.version)),
             },
-            "Link",
+            _("Link"),
           ),
         ),
       );
     } else {
-      const wanted = shapes.map(([, t]) => labelName(t).toLowerCase()).join(" or ");
-      section.append(h("p", { class: "muted small" }, `Tag a ${wanted} in this article to link it here.`));
+      const wanted = shapes.map(([, t]) => labelName(t).toLowerCase()).join(` ${_("or")} `);
+      section.append(h("p", { class: "muted small" }, fmt(_("Tag a %(label)s in this article to link it here."), { label: wanted })));
     }
   }
   return section;
@@ -435,37 +448,40 @@ function actionSection(a) {
   const actions = a.actions || [];
   const buttons = [];
   if (actions.includes("submit")) {
-    buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "submit") }, "Submit for review"));
+    buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "submit") }, _("Submit for review")));
   }
   if (actions.includes("revise")) {
-    buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "revise") }, "Rework into a new draft"));
+    buttons.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "revise") }, _("Rework into a new draft")));
   }
   if (actions.includes("withdraw")) {
-    buttons.push(h("button", { type: "button", class: "button-secondary", onclick: () => transition(a.id, "withdraw") }, "Withdraw"));
+    buttons.push(h("button", { type: "button", class: "button-secondary", onclick: () => transition(a.id, "withdraw") }, _("Withdraw")));
   }
   if ((actions.includes("approve") || actions.includes("reopen")) && data.reviewUrl) {
     const href = data.reviewUrl.replace("/0/", `/${a.id}/`);
-    buttons.push(h("a", { href, class: "button-primary" }, "Review in admin"));
+    buttons.push(h("a", { href, class: "button-primary" }, _("Review in admin")));
   }
   if (actions.includes("delete")) {
-    const remove = h("button", { type: "button", class: "button-danger" }, "Delete");
+    const remove = h("button", { type: "button", class: "button-danger" }, _("Delete"));
     remove.addEventListener("click", () => {
       if (remove.dataset.armed) {
         deleteAnnotation(a.id);
         return;
       }
       remove.dataset.armed = "yes";
-      remove.textContent = "Click again to delete";
+      remove.textContent = _("Click again to delete");
       setTimeout(() => {
         delete remove.dataset.armed;
-        remove.textContent = "Delete";
+        remove.textContent = _("Delete");
       }, 4000);
     });
     buttons.push(remove);
   }
   if (!buttons.length) {
-    const why = a.author === data.user.username ? `It is ${statusName(a.status).toLowerCase()}.` : `It belongs to ${a.author}.`;
-    return h("p", { class: "muted small read-only" }, `Read-only: ${why}`);
+    const why =
+      a.author === data.user.username
+        ? fmt(_("Read-only: it is %(status)s."), { status: statusName(a.status).toLowerCase() })
+        : fmt(_("Read-only: it belongs to %(author)s."), { author: a.author });
+    return h("p", { class: "muted small read-only" }, why);
   }
   return h("div", { class: "actions" }, buttons);
 }
@@ -523,15 +539,15 @@ async function run(operation, { id = null, onInvalid = null, onDone = null } = {
     const retry = h(
       "button",
       { type: "button", class: "button-secondary", onclick: () => run(operation, { id, onInvalid, onDone }) },
-      "Retry",
+      _("Retry"),
     );
     if (error.isConflict && id !== null) {
       state.conflict = id;
       renderCard();
     } else if (error.isSessionExpired) {
       const next = encodeURIComponent(window.location.pathname);
-      const login = h("a", { href: `${data.loginUrl}?next=${next}`, target: "_blank", rel: "noopener", class: "button-primary" }, "Log in again");
-      showNotice(`${error.message} Your change was not saved yet.`, login, retry);
+      const login = h("a", { href: `${data.loginUrl}?next=${next}`, target: "_blank", rel: "noopener", class: "button-primary" }, _("Log in again"));
+      showNotice(`${error.message} ${_("Your change was not saved yet.")}`, login, retry);
     } else if (error.isOffline || error.status === 429 || error.status >= 500) {
       showNotice(error.message, retry);
     } else if (error.status === 400 && onInvalid) {
@@ -582,7 +598,7 @@ function historySection(a) {
   return h(
     "details",
     { class: "card-section history" },
-    h("summary", {}, `Review history (${steps.length})`),
+    h("summary", {}, fmt(_("Review history (%(n)s)"), { n: steps.length })),
     h(
       "ol",
       { class: "plain" },
@@ -606,15 +622,22 @@ function anchorNotice(a, editable) {
   if (a.anchor === "proposed" && a.proposed) {
     const words = [...data.article.body].slice(a.proposed.start, a.proposed.end).join("");
     parts.push(
-      h("p", {}, `The article was corrected (this quote is from revision ${a.revision}). Proposed on the current text: `, h("q", {}, words)),
+      h(
+        "p",
+        {},
+        `${fmt(_("The article was corrected (this quote is from revision %(n)s). Proposed on the current text:"), { n: a.revision })} `,
+        h("q", {}, words),
+      ),
     );
     if (editable) {
-      parts.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "confirm-anchor") }, "Confirm the proposed span"));
+      parts.push(h("button", { type: "button", class: "button-primary", onclick: () => transition(a.id, "confirm-anchor") }, _("Confirm the proposed span")));
     }
   } else {
-    parts.push(h("p", {}, `The article was corrected and these words are gone (they were in revision ${a.revision}).`));
+    parts.push(
+      h("p", {}, fmt(_("The article was corrected and these words are gone (they were in revision %(n)s)."), { n: a.revision })),
+    );
   }
-  if (editable) parts.push(h("p", { class: "muted small" }, "Or select the right words in the text and press M to move it there."));
+  if (editable) parts.push(h("p", { class: "muted small" }, _("Or select the right words in the text and press M to move it there.")));
   return h("div", { class: `anchor-notice anchor-${a.anchor}`, role: "note" }, ...parts);
 }
 
@@ -650,9 +673,12 @@ async function create(label, { anyway = false } = {}) {
   if (twin && !anyway) {
     // Two identical annotations only stack their tags: offer the one there is.
     showNotice(
-      `There is already a ${labelName(label).toLowerCase()} on exactly these words (by ${twin.author}).`,
-      h("button", { type: "button", class: "button-primary", onclick: () => { clearNotice(); select(twin.id, { scroll: true }); } }, "Open it"),
-      h("button", { type: "button", class: "button-secondary", onclick: () => { clearNotice(); state.pending = span; create(label, { anyway: true }); } }, "Add another"),
+      fmt(_("There is already a %(label)s on exactly these words (by %(author)s)."), {
+        label: labelName(label).toLowerCase(),
+        author: twin.author,
+      }),
+      h("button", { type: "button", class: "button-primary", onclick: () => { clearNotice(); select(twin.id, { scroll: true }); } }, _("Open it")),
+      h("button", { type: "button", class: "button-secondary", onclick: () => { clearNotice(); state.pending = span; create(label, { anyway: true }); } }, _("Add another")),
     );
     return;
   }
@@ -692,7 +718,7 @@ function showToolbar(span) {
   const open = annotations.get(state.selected);
   const movable = open && (open.actions || []).includes("edit");
   moveButton.hidden = !movable;
-  if (movable) moveButton.lastChild.textContent = ` Move ${labelName(open.label).toLowerCase()} here`;
+  if (movable) moveButton.lastChild.textContent = ` ${fmt(_("Move %(label)s here"), { label: labelName(open.label).toLowerCase() })}`;
   toolbar.hidden = false;
   const width = toolbar.offsetWidth;
   const left = Math.min(Math.max(8, span.rect.left + window.scrollX), window.scrollX + window.innerWidth - width - 8);
@@ -761,7 +787,7 @@ const moveButton = h(
   "button",
   { type: "button", id: "toolbar-move", class: "tb-move", hidden: true },
   h("kbd", {}, "M"),
-  " Move here",
+  ` ${_("Move here")}`,
 );
 toolbar.append(moveButton);
 
@@ -777,7 +803,7 @@ function moveSelected() {
 // the caret (→/← move it), 1/2/3 tag the selection; ↓/↑ open the next or previous highlight;
 // ? shows the keys.
 bodyEl.tabIndex = 0;
-bodyEl.setAttribute("aria-label", "Article text: Shift and the arrow keys select word by word; press ? for all keys");
+bodyEl.setAttribute("aria-label", _("Article text: Shift and the arrow keys select word by word; press ? for all keys"));
 const keyboard = { anchor: 0, focus: 0 };
 
 function moveCaret(direction, extend) {
@@ -818,23 +844,23 @@ bodyEl.addEventListener("keydown", (event) => {
 
 const help = h(
   "div",
-  { class: "help-overlay", role: "dialog", "aria-label": "Keyboard shortcuts", hidden: true },
-  h("h2", {}, "Keys"),
+  { class: "help-overlay", role: "dialog", "aria-label": _("Keyboard shortcuts"), hidden: true },
+  h("h2", {}, _("Keys")),
   h(
     "dl",
     {},
     ...[
-      ["Tab", "to the text"],
-      ["↓ ↑", "open the next or previous highlight (in the text)"],
-      ["← →", "move the caret a word (in the text)"],
-      ["Shift + ← →", "select word by word"],
-      ["1 2 3", "tag the selection as claim, denial, attribution"],
-      ["M", "move the open annotation's span to the selection"],
-      ["Esc", "close the toolbar or the card"],
-      ["?", "show or hide these keys"],
+      ["Tab", _("to the text")],
+      ["↓ ↑", _("open the next or previous highlight (in the text)")],
+      ["← →", _("move the caret a word (in the text)")],
+      ["Shift + ← →", _("select word by word")],
+      ["1 2 3", _("tag the selection as claim, denial, attribution")],
+      ["M", _("move the open annotation’s span to the selection")],
+      ["Esc", _("close the toolbar or the card")],
+      ["?", _("show or hide these keys")],
     ].flatMap(([key, what]) => [h("dt", {}, h("kbd", {}, key)), h("dd", {}, what)]),
   ),
-  h("button", { type: "button", class: "button-secondary", onclick: () => { help.hidden = true; } }, "Close"),
+  h("button", { type: "button", class: "button-secondary", onclick: () => { help.hidden = true; } }, _("Close")),
 );
 document.body.append(help);
 

@@ -1,6 +1,8 @@
 // The export page: build the export API's URL from the form, ask how many annotations it holds
 // (X-Total-Count), and offer the download. The files come from the API itself.
 
+import { _, fmt, ngettext } from "./i18n.js";
+
 const form = document.getElementById("export-form");
 const count = document.getElementById("export-count");
 const link = document.getElementById("export-link");
@@ -32,13 +34,15 @@ async function refresh() {
     if (ticket !== asked) return;
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
-      count.textContent = body.detail || `The export cannot be built (HTTP ${response.status}).`;
+      count.textContent = body.detail || fmt(_("The export cannot be built (HTTP %(status)s)."), { status: response.status });
       return;
     }
     const total = Number(response.headers.get("X-Total-Count"));
-    count.textContent = `${total.toLocaleString()} annotation${total === 1 ? "" : "s"} will be exported.`;
+    count.textContent = fmt(ngettext("%(n)s annotation will be exported.", "%(n)s annotations will be exported.", total), {
+      n: total.toLocaleString(),
+    });
   } catch {
-    if (ticket === asked) count.textContent = "Cannot reach the server to count the export.";
+    if (ticket === asked) count.textContent = _("Cannot reach the server to count the export.");
   }
 }
 

@@ -1,6 +1,8 @@
 // The review page: decide from the keyboard. A approve, R reject, C request changes (both ask
 // for the note first when it is empty), N the next annotation in the queue.
 
+import { _ } from "./i18n.js";
+
 const form = document.querySelector(".review-decision form");
 const note = document.getElementById("id_note");
 const next = document.getElementById("next-in-queue");
@@ -12,7 +14,7 @@ function decide(decision) {
   if (decision !== "approve" && note && !note.value.trim()) {
     note.focus();
     note.setAttribute("aria-invalid", "true");
-    note.placeholder = "A note is required to reject or to request changes.";
+    note.placeholder = _("A note is required to reject or to request changes.");
     return;
   }
   button.click();
