@@ -12,7 +12,7 @@ PORT ?= 8000
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run serve test lint format check bench bench-reanchor load lock clean
+.PHONY: run serve test lint format check bench bench-reanchor load lock clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,3 +87,11 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+## messages: update the translation catalogs from the code (needs GNU gettext), then compile
+## them; the compiled .mo files are committed, so running the app needs no gettext.
+I18N_IGNORE := --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=tests --ignore=bench
+messages: $(APP_STAMP)
+	$(BIN)/python manage.py makemessages -a $(I18N_IGNORE) --no-location
+	$(BIN)/python manage.py makemessages -d djangojs -a $(I18N_IGNORE) --no-location
+	$(BIN)/python manage.py compilemessages --ignore=.venv

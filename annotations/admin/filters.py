@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from annotations import searching
 from annotations.inputs import is_id
@@ -34,7 +35,7 @@ class FullTextSearch:
     """The admin search box runs the same full-text search as the pages and the API
     (annotations/searching.py); the list keeps its own order."""
 
-    search_help_text = 'Words match as prefixes; "a phrase", or, -word.'
+    search_help_text = gettext_lazy('Words match as prefixes; "a phrase", or, -word.')
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

@@ -49,7 +49,7 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page.locator(".whoami")).to_have_text(username)
 
 
@@ -93,6 +93,6 @@ def logged_in(browser, base_url: str, username: str, password: str, **context_op
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     return context, page

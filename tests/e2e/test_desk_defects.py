@@ -32,7 +32,7 @@ def test_a_drag_past_the_end_of_the_article_is_clamped_to_its_text(page: Page, l
     start = page.evaluate(
         """() => {
           const body = document.getElementById("article-body");
-          const node = body.firstChild;
+          const node = document.createTreeWalker(body, NodeFilter.SHOW_TEXT).nextNode();
           const range = document.createRange();
           const at = node.data.indexOf("Officials");
           range.setStart(node, at); range.setEnd(node, at + 1);
@@ -181,7 +181,8 @@ def test_a_selection_inside_an_emoji_sequence_widens_to_whole_characters(
     # Select from inside the ZWJ sequence (after its first woman) to the end of "moved".
     page.evaluate(
         """() => {
-          const text = document.getElementById("article-body").firstChild;
+          const body = document.getElementById("article-body");
+          const text = document.createTreeWalker(body, NodeFilter.SHOW_TEXT).nextNode();
           const range = document.createRange();
           const inside = text.data.indexOf("\\u200d");
           range.setStart(text, inside);

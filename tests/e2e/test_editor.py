@@ -44,7 +44,7 @@ def test_log_in_shows_the_article_list_and_bad_passwords_are_refused(
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
     page.fill("#id_username", "writer")
     page.fill("#id_password", "wrong")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page.locator(".alert-error")).to_contain_text("correct username and password")
     log_in(page, live_server.url, "writer")
     expect(page.get_by_role("link", name=story.title)).to_be_visible()
@@ -185,7 +185,7 @@ def test_another_annotator_cannot_edit_it(page: Page, live_server, story, writer
     open_annotation(page, "NASA")
     expect(page.locator("#card-note")).to_have_count(0)
     expect(page.locator("#card-label")).to_have_count(0)
-    expect(page.locator("#card")).to_contain_text("Read-only: It belongs to writer.")
+    expect(page.locator("#card")).to_contain_text("Read-only: it belongs to writer.")
     forged = page.request.patch(
         f"{live_server.url}/api/v1/annotations/{annotation.pk}/",
         data={"note": "sneaky"},
@@ -217,7 +217,7 @@ def test_an_expired_session_says_so_and_the_change_can_be_retried(
     tab = login_tab.value
     tab.fill("#id_username", "writer")
     tab.fill("#id_password", "correct horse battery staple")
-    tab.click("button[type=submit]")
+    tab.click("main button[type=submit]")
     tab.wait_for_load_state()
     tab.close()
     notice.get_by_role("button", name="Retry").click()

@@ -48,6 +48,6 @@ def test_an_annotator_lands_on_my_work_annotates_and_marks_the_article_done(
     expect(page.locator("main")).to_contain_text("1 remaining draft")
     page.screenshot(path=artifacts / "mark-done.png")
     page.get_by_role("button", name="Mark done and submit 1").click()
-    expect(page.locator(".alert")).to_contain_text("1 annotation(s) submitted")
+    expect(page.locator(".alert")).to_contain_text("1 annotation submitted")
     assert Annotation.objects.get().status == Status.SUBMITTED
     assert Assignment.objects.get().state == "done"

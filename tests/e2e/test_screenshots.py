@@ -11,7 +11,12 @@ from tests.e2e.helpers import logged_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
+# name: (width, height, browser language); Spanish runs longer than English: it must fit too.
+SIZES = {
+    "desktop": (1366, 768, "en-GB"),
+    "phone": (390, 844, "en-GB"),
+    "phone-es": (390, 844, "es-ES"),
+}
 
 
 def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, settings, artifacts):
@@ -46,6 +51,7 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
                 username,
                 logins[username],
                 viewport={"width": size[0], "height": size[1]},
+                locale=size[2],
             )
             for name, url in pages.items():
                 page.goto(f"{live_server.url}{url}")

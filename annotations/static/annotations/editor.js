@@ -84,7 +84,7 @@ function listItem(a) {
         onclick: () => select(a.id, { scroll: true }),
       },
       tag("label", a.label, labelName(a.label)),
-      h("span", { class: "list-quote" }, `“${shorten(a.quote)}”`),
+      h("span", { class: "list-quote", dir: "auto" }, `“${shorten(a.quote)}”`),
       h(
         "span",
         { class: "list-meta" },
@@ -178,7 +178,7 @@ function renderCard() {
       tag("status", a.status, a.saving ? _("Saving…") : statusName(a.status)),
       h("button", { type: "button", class: "close", "aria-label": _("Close"), onclick: () => select(null) }, "×"),
     ),
-    h("blockquote", { class: "card-quote" }, a.quote),
+    h("blockquote", { class: "card-quote", dir: "auto" }, a.quote),
     anchorNotice(a, editable),
     h(
       "p",
