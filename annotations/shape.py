@@ -34,3 +34,8 @@ ANNOTATION_FIELDS: dict[str, Kind] = {
 def names(*kinds: Kind) -> list[str]:
     """The field names of these kinds (all of them when none is named), in order."""
     return [name for name, kind in ANNOTATION_FIELDS.items() if not kinds or kind in kinds]
+
+
+# How a time is written in every JSON the workbench sends: ISO 8601 in UTC with a Z, to the
+# microsecond (PostgreSQL's to_char pattern, for JSON built in the database).
+ISO_UTC_PATTERN = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'

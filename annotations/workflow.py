@@ -150,3 +150,14 @@ def submit_drafts(*, user: AbstractBaseUser, article_id: int) -> list[Annotation
     ).order_by("pk")
     with transaction.atomic():
         return [perform("submit", annotation=draft, user=user) for draft in drafts]
+
+
+def actions(annotation: Annotation, user: AbstractBaseUser) -> list[str]:
+    """Everything the user may do to the annotation now: edit, delete and the transitions open
+    to them, so that clients show only live buttons."""
+    allowed = available(annotation, user)
+    if permissions.can_delete_annotation(user, annotation):
+        allowed.insert(0, "delete")
+    if permissions.can_edit_annotation(user, annotation):
+        allowed.insert(0, "edit")
+    return allowed

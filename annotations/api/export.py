@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from annotations import permissions, statuses
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
+from annotations.api.responses import fast_json
 from annotations.export import pages
 from annotations.export.formats import FORMATS, Format, snapshot
 from annotations.inputs import MAX_ID, InputError, whole_number
@@ -119,7 +120,7 @@ class AnnotationExportView(APIView):
             )
         if fmt.collection is None and "after" not in params:
             headers["X-Total-Count"] = str(queryset.count())  # the first page says how many
-        return Response(document, content_type=fmt.content_type, headers=headers)
+        return fast_json(request, document, fmt.content_type, headers)
 
     def _filtered(self, request: Request):
         params = request.query_params.copy()

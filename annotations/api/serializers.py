@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from annotations import permissions, searching, workflow
+from annotations import searching, workflow
 from annotations.api.fields import EnumTextField, HttpUrlField, OffsetField, TextField
 from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.models import (
@@ -126,15 +126,16 @@ class AnnotationSerializer(serializers.ModelSerializer):
     def get_actions(self, annotation: Annotation) -> list[str]:
         """What the requesting user may do to it now, so clients can show only live buttons."""
         request = self.context.get("request")
-        if request is None:
-            return []
-        user = request.user
-        actions = workflow.available(annotation, user)
-        if permissions.can_delete_annotation(user, annotation):
-            actions.insert(0, "delete")
-        if permissions.can_edit_annotation(user, annotation):
-            actions.insert(0, "edit")
-        return actions
+        return workflow.actions(annotation, request.user) if request is not None else []
+
+
+class ArticleAnnotationSerializer(AnnotationSerializer):
+    """The documented shape of an article's annotations read all at once (reading.py builds
+    it): an annotation without the project and article every row would repeat."""
+
+    class Meta(AnnotationSerializer.Meta):
+        fields = [f for f in AnnotationSerializer.Meta.fields if f not in ("project", "article")]
+        read_only_fields = fields
 
 
 class ArticleCountsSerializer(serializers.Serializer):

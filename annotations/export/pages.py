@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+from django.db import connection
 from django.db.models import QuerySet
 
+from annotations.export import postgres
 from annotations.export.records import W3C_CONTEXT, record, w3c_annotation
 
 PAGE_SIZE = 100
@@ -26,11 +29,31 @@ def json_page(
     queryset: QuerySet, *, after: int, size: int, link: Callable[..., str], **_: Any
 ) -> dict[str, Any]:
     """A page of records; the W3C page's positional arguments are not needed here."""
-    rows, following = page_of(queryset, after=after, size=size)
-    return {
-        "next": link(following) if following is not None else None,
-        "results": [record(annotation) for annotation in rows],
-    }
+    if connection.vendor == "postgresql":
+        ids, following = _ids_after(queryset, after=after, size=size)
+        results: list[Any] = _fragments(postgres.jsonl_rows, queryset, ids)
+    else:
+        rows, following = page_of(queryset, after=after, size=size)
+        results = [record(annotation) for annotation in rows]
+    return {"next": link(following) if following is not None else None, "results": results}
+
+
+# On PostgreSQL the paged formats are built by the database like the streamed ones (tests hold
+# both to records.py) and embedded as they come: a page of 1,000 in about the time of the same
+# rows in JSONL, where model instances and Python dicts took 15-18 times as long.
+def _ids_after(queryset: QuerySet, *, after: int, size: int) -> tuple[list[int], int | None]:
+    ids = queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
+    ids = list(ids[: size + 1])
+    return ids[:size], (ids[size - 1] if len(ids) > size else None)
+
+
+def _fragments(
+    build: Callable[..., list[bytes]], queryset: QuerySet, ids: list[int], *args: Any
+) -> list[Any]:
+    if not ids:
+        return []
+    page = queryset.model.objects.filter(pk__in=ids)
+    return [orjson.Fragment(text) for text in build(page, *args)]
 
 
 def w3c_collection(
@@ -60,19 +83,24 @@ def w3c_page(
 ) -> dict[str, Any]:
     """One AnnotationPage. `start` and `total` ride along in the links this document hands out,
     so a client walking them costs no COUNT per page; a page reached otherwise counts them."""
-    rows, following = page_of(queryset, after=after, size=size)
+    if connection.vendor == "postgresql":
+        ids, following = _ids_after(queryset, after=after, size=size)
+        items: list[Any] = _fragments(postgres.w3c_rows, queryset, ids, iri("/").rstrip("/"))
+    else:
+        rows, following = page_of(queryset, after=after, size=size)
+        items = [w3c_annotation(annotation, iri) for annotation in rows]
     if total is None:
         total = queryset.count()
     if start is None:
         start = queryset.filter(pk__lte=after).count()
-    page: dict[str, Any] = {
+    document: dict[str, Any] = {
         "@context": W3C_CONTEXT,
         "id": link(after, start=start, total=total),
         "type": "AnnotationPage",
         "partOf": {"id": collection_iri, "type": "AnnotationCollection", "total": total},
         "startIndex": start,
-        "items": [w3c_annotation(annotation, iri) for annotation in rows],
+        "items": items,
     }
     if following is not None:
-        page["next"] = link(following, start=start + len(rows), total=total)
-    return page
+        document["next"] = link(following, start=start + len(items), total=total)
+    return document

@@ -9,14 +9,22 @@ Python; a test checks that both agree.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import QuerySet
 
-from annotations.export.records import CSV_COLUMNS, FORMULA_PATTERN, OFFSET_UNIT
-from annotations.models import Annotation, AnnotationLink, Article, Evidence, EvidenceLink
-from annotations.shape import ANNOTATION_FIELDS
+from annotations.export.records import CSV_COLUMNS, FORMULA_PATTERN, OFFSET_UNIT, W3C_CONTEXT
+from annotations.models import (
+    Annotation,
+    AnnotationLink,
+    Article,
+    ArticleRevision,
+    Evidence,
+    EvidenceLink,
+)
+from annotations.shape import ANNOTATION_FIELDS, ISO_UTC_PATTERN
 
 USER_ALIASES = {"author": "au", "reviewer": "rv"}
 
@@ -33,11 +41,12 @@ def _tables() -> dict[str, str]:
         "evidence": Evidence._meta.db_table,
         "evidence_link": EvidenceLink._meta.db_table,
         "link": AnnotationLink._meta.db_table,
+        "revision": ArticleRevision._meta.db_table,
     }
 
 
 def _ts(column: str) -> str:
-    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    return f"to_char({column} AT TIME ZONE 'UTC', '{ISO_UTC_PATTERN}')"
 
 
 def _safe(expression: str) -> str:
@@ -147,3 +156,93 @@ def stream_jsonl(queryset: QuerySet) -> Iterator[bytes]:
 def stream_csv(queryset: QuerySet) -> Iterator[bytes]:
     ids_sql, params = _ids(queryset)
     return _copy(f"COPY ({csv_select(ids_sql)}) TO STDOUT WITH (FORMAT csv, HEADER)", params)
+
+
+def jsonl_rows(queryset: QuerySet) -> list[bytes]:
+    """The queryset's records as JSON texts built by PostgreSQL (one per row, in id order), for
+    a page of the `json` format: what the streamed path sends, without the COPY."""
+    ids_sql, params = _ids(queryset)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT row::text FROM ({jsonl_select(ids_sql)}) AS rows(row)", params)
+        return [row.encode() for (row,) in cursor.fetchall()]
+
+
+def _w3c_target(scoped: bool) -> str:
+    text = (
+        "site.base || '/api/v1/articles/' || a.article_id || '/revisions/' || a.revision "
+        "|| '/text/'"
+    )
+    scope = "'scope', ar.source_url," if scoped else ""
+    return f"""json_build_object(
+                'type', 'SpecificResource',
+                'source', {text},
+                'state', json_build_object(
+                    'type', 'TimeState', 'sourceDate', {_ts("rev.created_at")}, 'cached', {text}),
+                {scope}
+                'selector', json_build_array(
+                    json_build_object('type', 'TextQuoteSelector', 'exact', a.quote,
+                                      'prefix', a.prefix, 'suffix', a.suffix),
+                    json_build_object('type', 'TextPositionSelector',
+                                      'start', a.start, 'end', a."end")))"""
+
+
+def _w3c_evidence(note: bool) -> str:
+    extra = ", 'evidenceNote', el.note" if note else ""
+    return f"""json_build_object('type', 'SpecificResource', 'purpose', 'linking',
+                                 'source', e.url, 'stance', el.stance,
+                                 'evidenceTitle', e.title{extra})"""
+
+
+def w3c_select(ids_sql: str) -> str:
+    """The W3C Web Annotation form of records.w3c_annotation, built in SQL; the first
+    parameter is the site's base IRI (scheme and host), then the ids query's."""
+    t = _tables()
+    context = json.dumps(W3C_CONTEXT).replace("'", "''")
+    return f"""
+        SELECT json_build_object(
+            '@context', '{context}'::json,
+            'id', site.base || '/api/v1/annotations/' || a.id || '/',
+            'type', 'Annotation',
+            'motivation', 'classifying',
+            'created', {_ts('a."created_at"')},
+            'modified', {_ts('a."updated_at"')},
+            'creator', json_build_object('type', 'Person', 'nickname', au.username),
+            'body', (SELECT json_agg(item ORDER BY n, at, id) FROM (
+                SELECT 0 AS n, NULL::timestamptz AS at, 0::bigint AS id,
+                       json_build_object('type', 'TextualBody', 'purpose', 'tagging',
+                                         'value', a.label, 'format', 'text/plain') AS item
+                UNION ALL
+                SELECT 1, NULL, 0, json_build_object('type', 'TextualBody', 'purpose',
+                       'commenting', 'value', a.note, 'format', 'text/plain')
+                WHERE a.note <> ''
+                UNION ALL
+                SELECT 2, el.created_at, el.id,
+                       CASE WHEN el.note <> '' THEN {_w3c_evidence(True)}
+                            ELSE {_w3c_evidence(False)} END
+                FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
+                WHERE el.annotation_id = a.id) AS body),
+            'target', CASE WHEN ar.source_url <> '' THEN {_w3c_target(True)}
+                           ELSE {_w3c_target(False)} END,
+            'reviewStatus', a.status,
+            'annotationLinks', COALESCE((
+                SELECT json_agg(json_build_object('kind', l.kind, 'target', l.target_id)
+                                ORDER BY l.created_at, l.id)
+                FROM {t["link"]} l WHERE l.source_id = a.id), '[]'::json),
+            'offsetUnit', '{OFFSET_UNIT}')
+        FROM {t["annotation"]} a
+        JOIN {t["article"]} ar ON ar.id = a.article_id
+        JOIN {t["user"]} au ON au.id = a.author_id
+        CROSS JOIN (SELECT %s::text AS base) AS site
+        LEFT JOIN {t["revision"]} rev ON rev.article_id = a.article_id AND rev.number = a.revision
+        WHERE a.id IN ({ids_sql})
+        ORDER BY a.id"""
+
+
+def w3c_rows(queryset: QuerySet, base: str) -> list[bytes]:
+    """The queryset's W3C annotations as JSON texts built by PostgreSQL, in id order."""
+    ids_sql, params = _ids(queryset)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT row::text FROM ({w3c_select(ids_sql)}) AS rows(row)", (base, *params)
+        )
+        return [row.encode() for (row,) in cursor.fetchall()]
