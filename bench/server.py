@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The served process's key; a benchmark that signs a session for it sets the same before Django.
+SECRET_KEY = "benchmark-only-" + "k" * 60
 
 
 def free_port() -> int:
@@ -25,7 +27,7 @@ def start(database_url: str, port: int, **env: str) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": database_url,
         "PORT": str(port),
-        "SECRET_KEY": "benchmark-only-" + "k" * 60,
+        "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         **env,
     }

@@ -71,7 +71,30 @@ function visibleInList(a) {
   return true;
 }
 
+// List items are kept by id and rebuilt only when what they show changed; the list is then
+// patched in place (patchChildren), so a change to one of 5,000 touches one or two items.
+const listItems = new Map(); // id -> { look, element }
+
 function listItem(a) {
+  const look = [a.label, a.status, a.quote, a.author, a.anchor, a.id === state.selected].join("|");
+  const kept = listItems.get(a.id);
+  if (kept && kept.look === look) return kept.element;
+  const element = drawListItem(a);
+  listItems.set(a.id, { look, element });
+  return element;
+}
+
+// Make `parent`'s children exactly `nodes`, moving as few as possible: what left goes first,
+// then each node is put in place only where it differs.
+function patchChildren(parent, nodes) {
+  const wanted = new Set(nodes);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
+  });
+}
+
+function drawListItem(a) {
   return h(
     "li",
     {},
@@ -136,6 +159,12 @@ async function submitAll() {
   });
 }
 
+const listHeadings = {
+  waiting: h("li", { class: "list-heading" }),
+  placed: h("li", { class: "list-heading" }, _("On the text")),
+  empty: h("li", { class: "muted empty" }),
+};
+
 function renderList() {
   const drafts = myDrafts().length;
   submitAllButton.hidden = drafts < 2;
@@ -149,16 +178,17 @@ function renderList() {
   const placed = shown.filter(onCurrentText);
   const items = [];
   if (waiting.length) {
-    items.push(h("li", { class: "list-heading" }, fmt(_("Not on the corrected text (%(n)s)"), { n: waiting.length })), ...waiting.map(listItem));
-    if (placed.length) items.push(h("li", { class: "list-heading" }, _("On the text")));
+    listHeadings.waiting.textContent = fmt(_("Not on the corrected text (%(n)s)"), { n: waiting.length });
+    items.push(listHeadings.waiting, ...waiting.map(listItem));
+    if (placed.length) items.push(listHeadings.placed);
   }
   items.push(...placed.map(listItem));
-  listEl.replaceChildren(...items);
   if (!shown.length) {
-    listEl.append(
-      h("li", { class: "muted empty" }, all.length ? _("Nothing matches these filters.") : _("No annotations yet.")),
-    );
+    listHeadings.empty.textContent = all.length ? _("Nothing matches these filters.") : _("No annotations yet.");
+    items.push(listHeadings.empty);
   }
+  patchChildren(listEl, items);
+  for (const id of listItems.keys()) if (!annotations.has(id)) listItems.delete(id);
 }
 
 function renderCard() {
