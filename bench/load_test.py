@@ -2,7 +2,8 @@
 
 Usage: python bench/load_test.py [--editors 50] [--seconds 60]
 Uses LOAD_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/workbench_load), which it
-creates and fills. Each editor logs in, then loops: load an article page, read an article's
+creates and fills, and Redis for the shared cache as production does (LOAD_REDIS_URL, default
+redis://127.0.0.1:6379/3). Each editor logs in, then loops: load an article page, read an article's
 annotations through the API, create an annotation, edit one of its own (with If-Match), pausing
 --think seconds on average between actions as a person does (0 makes it a stress test).
 Then the create-only floor: the same number of clients creating through the API, and the same
@@ -236,7 +237,9 @@ def main() -> None:
         articles = [row[0] for row in conn.execute("SELECT id FROM annotations_article")]
         author = conn.execute("SELECT id FROM auth_user LIMIT 1").fetchone()[0]
     port = server.free_port()
-    process = server.start(URL, port, API_WRITE_THROTTLE="100000/minute")
+    # As production runs: the shared cache (the write throttle) in Redis, REDIS_URL.
+    redis_url = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/3")
+    process = server.start(URL, port, API_WRITE_THROTTLE="100000/minute", REDIS_URL=redis_url)
     base = f"http://127.0.0.1:{port}"
     try:
         mixed = run_editors(base, args.editors, args.seconds, articles, think=args.think)
