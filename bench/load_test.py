@@ -46,16 +46,16 @@ def prepare(editors: int) -> None:
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     script = f"""
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, User
-from annotations.models import Article
-group = Group.objects.get(name="Annotators")
+from django.contrib.auth.models import User
+from annotations.models import Article, Membership, Project
+project = Project.objects.create(name="Load", slug="load")
 password = make_password("load-test-password")
 users = User.objects.bulk_create(
     [User(username=f"editor{{n}}", password=password) for n in range({editors})])
-for user in users:
-    user.groups.add(group)
+Membership.objects.bulk_create(
+    [Membership(project=project, user=user, role="annotator") for user in users])
 for n in range(20):
-    Article.objects.create(title=f"Load article {{n}}", body={BODY!r})
+    Article.objects.create(project=project, title=f"Load article {{n}}", body={BODY!r})
 """
     subprocess.run([PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True)
 
@@ -163,9 +163,12 @@ def run_editors(base, editors, seconds, articles, create_only=False, think=0.0):
 
 
 INSERT = """
-    INSERT INTO annotations_annotation (article_id, author_id, label, start, "end", quote, prefix,
-        suffix, note, status, review_note, created_at, updated_at, version)
-    VALUES (%s, %s, 'claim', %s, %s, %s, %s, %s, '', 'draft', '', now(), now(), 1)"""
+    INSERT INTO annotations_annotation (project_id, article_id, author_id, label, start, "end",
+        quote, prefix, suffix, note, status, review_note, created_at, updated_at, version,
+        anchor, revision)
+    SELECT project_id, %s, %s, 'claim', %s, %s, %s, %s, %s, '', 'draft', '', now(), now(), 1,
+           'anchored', 1
+    FROM annotations_article WHERE id = %s"""
 
 
 def insert_floor(clients: int, seconds: float, article: int, author: int) -> int:
@@ -187,6 +190,7 @@ def insert_floor(clients: int, seconds: float, article: int, author: int) -> int
                         BODY[start : start + 30],
                         BODY[max(0, start - 32) : start],
                         BODY[start + 30 : start + 62],
+                        article,
                     ],
                 )
                 counts[slot] += 1

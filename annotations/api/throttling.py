@@ -25,17 +25,23 @@ def increment(key: str, *, timeout: int) -> int:
     take turns and none overwrites another's count.
     """
     cache = caches["default"]
+    if not isinstance(cache, DatabaseCache):  # Redis: no database round trip at all
+        return _add_one(cache, key, timeout)
     with transaction.atomic():
-        if isinstance(cache, DatabaseCache) and connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
             lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
-        cache.add(key, 0, timeout=timeout)
-        try:
-            return cache.incr(key)
-        except ValueError:  # the counter expired between add() and incr()
-            cache.set(key, 1, timeout=timeout)
-            return 1
+        return _add_one(cache, key, timeout)
+
+
+def _add_one(cache, key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the counter expired between add() and incr()
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 class WriteRateThrottle(SimpleRateThrottle):
