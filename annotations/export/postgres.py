@@ -65,18 +65,59 @@ def _field(name: str) -> str:
     return f'a."{name}"'
 
 
-def _from(t: dict[str, str], ids_sql: str) -> str:
+def _from(t: dict[str, str], ids_sql: str, joins: str = "") -> str:
     return f"""
         FROM {t["annotation"]} a
         JOIN {t["article"]} ar ON ar.id = a.article_id
         JOIN {t["user"]} au ON au.id = a.author_id
         LEFT JOIN {t["user"]} rv ON rv.id = a.reviewer_id
+        {joins}
         WHERE a.id IN ({ids_sql})
         ORDER BY a.id"""
 
 
-def jsonl_select(ids_sql: str) -> str:
+# A whole export joins each annotation's evidence and links grouped per annotation, read in id
+# order from their indexes and merge-joined (STREAMING), so rows leave as soon as they are
+# built: 22.6 s -> 16.1 s at 900,000 rows, first byte at once. (Hashed, the groups would be
+# built in full first: 12 s, but the first byte after 9.8 s.) A page of a few rows looks its
+# evidence up per row instead: grouping the whole table for it would cost seconds.
+STREAMING = ("SET LOCAL enable_hashagg = off", "SET LOCAL enable_hashjoin = off")
+
+
+def _grouped(t: dict[str, str], evidence_item: str, link_item: str, aggregate: str) -> str:
+    return f"""
+        LEFT JOIN (SELECT el.annotation_id, {
+        aggregate.format(item=evidence_item, order="el.created_at, el.id")
+    }
+                   AS items
+                   FROM {t["evidence_link"]} el
+                   JOIN {t["evidence"]} e ON e.id = el.evidence_id
+                   GROUP BY el.annotation_id) ev ON ev.annotation_id = a.id
+        LEFT JOIN (SELECT l.source_id, {
+        aggregate.format(item=link_item, order="l.created_at, l.id")
+    } AS items
+                   FROM {t["link"]} l GROUP BY l.source_id) lk ON lk.source_id = a.id"""
+
+
+_EVIDENCE_JSON = """json_build_object('url', e.url, 'title', e.title, 'publisher', e.publisher,
+                                     'stance', el.stance, 'note', el.note)"""
+_LINK_JSON = "json_build_object('kind', l.kind, 'target', l.target_id)"
+
+
+def jsonl_select(ids_sql: str, *, whole: bool = False) -> str:
     t = _tables()
+    if whole:
+        evidence, links = "COALESCE(ev.items, '[]'::json)", "COALESCE(lk.items, '[]'::json)"
+        joins = _grouped(t, _EVIDENCE_JSON, _LINK_JSON, "json_agg({item} ORDER BY {order})")
+    else:
+        evidence = f"""COALESCE((
+                SELECT json_agg({_EVIDENCE_JSON} ORDER BY el.created_at, el.id)
+                FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
+                WHERE el.annotation_id = a.id), '[]'::json)"""
+        links = f"""COALESCE((
+                SELECT json_agg({_LINK_JSON} ORDER BY l.created_at, l.id)
+                FROM {t["link"]} l WHERE l.source_id = a.id), '[]'::json)"""
+        joins = ""
     return f"""
         SELECT json_build_object(
             'id', a.id,
@@ -84,27 +125,20 @@ def jsonl_select(ids_sql: str) -> str:
                 'id', ar.id, 'title', ar.title, 'url', NULLIF(ar.source_url, ''),
                 'publisher', ar.publisher),
             {", ".join(f"'{name}', {_field(name)}" for name in ANNOTATION_FIELDS)},
-            'evidence', COALESCE((
-                SELECT json_agg(json_build_object(
-                    'url', e.url, 'title', e.title, 'publisher', e.publisher,
-                    'stance', el.stance, 'note', el.note) ORDER BY el.created_at, el.id)
-                FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
-                WHERE el.annotation_id = a.id), '[]'::json),
-            'links', COALESCE((
-                SELECT json_agg(json_build_object('kind', l.kind, 'target', l.target_id)
-                                ORDER BY l.created_at, l.id)
-                FROM {t["link"]} l WHERE l.source_id = a.id), '[]'::json),
+            'evidence', {evidence},
+            'links', {links},
             'offset_unit', '{OFFSET_UNIT}')
-        {_from(t, ids_sql)}"""
+        {_from(t, ids_sql, joins)}"""
 
 
 def csv_select(ids_sql: str) -> str:
+    """A whole CSV export, evidence and links grouped as for JSONL (STREAMING)."""
     t = _tables()
-    evidence = f"""(SELECT string_agg(el.stance || ' ' || e.url, '; ' ORDER BY el.created_at, el.id)
-                     FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
-                     WHERE el.annotation_id = a.id)"""
-    links = f"""(SELECT string_agg(l.kind || ' ' || l.target_id, '; ' ORDER BY l.created_at, l.id)
-                  FROM {t["link"]} l WHERE l.source_id = a.id)"""
+    joins = _grouped(
+        t, "el.stance || ' ' || e.url", "l.kind || ' ' || l.target_id",
+        "string_agg({item}, '; ' ORDER BY {order})",
+    )  # fmt: skip
+    evidence, links = "ev.items", "lk.items"
     columns = [
         "a.id",
         "ar.id",
@@ -122,13 +156,21 @@ def csv_select(ids_sql: str) -> str:
     selected = ",\n            ".join(
         f'{expression} AS "{name}"' for expression, name in zip(columns, CSV_COLUMNS, strict=True)
     )
-    return f"SELECT {selected} {_from(t, ids_sql)}"
+    return f"SELECT {selected} {_from(t, ids_sql, joins)}"
 
 
 def _copy(statement: str, params: tuple) -> Iterator[bytes]:
     """Stream COPY output in blocks: libpq hands over one row at a time, HTTP wants fewer."""
     connection.ensure_connection()
-    with connection.connection.cursor() as cursor, cursor.copy(statement, params) as copy:
+    with connection.connection.cursor() as cursor:
+        if not connection.get_autocommit():  # SET LOCAL lasts for the export's transaction
+            for setting in STREAMING:
+                cursor.execute(setting)
+        yield from _blocks(cursor, statement, params)
+
+
+def _blocks(cursor, statement: str, params: tuple) -> Iterator[bytes]:
+    with cursor.copy(statement, params) as copy:
         buffer = bytearray()
         for row in copy:
             buffer += row
@@ -147,7 +189,7 @@ def stream_jsonl(queryset: QuerySet) -> Iterator[bytes]:
     ids_sql, params = _ids(queryset)
     # One text column, never quoted: JSON escapes every character that CSV mode would quote.
     statement = (
-        f"COPY ({jsonl_select(ids_sql)}) TO STDOUT "
+        f"COPY ({jsonl_select(ids_sql, whole=True)}) TO STDOUT "
         "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
     )
     return _copy(statement, params)
