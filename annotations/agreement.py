@@ -22,8 +22,9 @@ with every other annotator's.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from itertools import combinations, permutations
 
 Span = tuple[int, int, str]  # start, end, label
@@ -133,17 +134,77 @@ def _segments(units: Iterable[tuple[int, int]], length: int) -> list[tuple[int, 
     return segments
 
 
-def _pair_disagreement(g: tuple[int, int, bool], h: tuple[int, int, bool]) -> int:
-    (bg, lg, unit_g), (bh, lh, unit_h) = g, h
-    if unit_g and unit_h:
-        if -lg < bg - bh < lh:  # they overlap
-            return (bg - bh) ** 2 + (bg + lg - bh - lh) ** 2
-        return 0
-    if unit_g and not unit_h and lh - lg >= bg - bh >= 0:  # g lies inside h's gap
-        return lg**2
-    if unit_h and not unit_g and lg - lh >= bh - bg >= 0:  # h lies inside g's gap
-        return lh**2
-    return 0
+@dataclass(frozen=True)
+class AlphaParts:
+    """One text's share of alpha_U for one label: sums that add up over the texts of a project
+    (Krippendorff sums over documents), so a project's alpha reads no text twice."""
+
+    observed: float  # squared disagreements summed over ordered pairs, / m(m - 1)
+    spread: float  # over units, (2l^3 - 3l^2 + l) / 3: times (n - 1) in the expectation
+    in_gaps: float  # over units, l^2 (l_gap - l + 1) for each gap at least as long
+    locations: float  # mL(mL - 1) less, over units, l(l - 1)
+    units: int
+    length: int
+
+    def __add__(self, other: AlphaParts) -> AlphaParts:
+        return AlphaParts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+
+def _disagreement(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]]) -> int:
+    """Squared disagreements of coder a's segments against coder b's. Both partition the same
+    continuum, so only segments sharing characters can disagree: one sweep finds them."""
+    total, i, j = 0, 0, 0
+    while i < len(a) and j < len(b):
+        (bg, lg, unit_g), (bh, lh, unit_h) = a[i], b[j]
+        if unit_g and unit_h:
+            total += (bg - bh) ** 2 + (bg + lg - bh - lh) ** 2
+        elif unit_g and bh <= bg and bg + lg <= bh + lh:  # g lies inside h's gap
+            total += lg**2
+        elif unit_h and bg <= bh and bh + lh <= bg + lg:  # h lies inside g's gap
+            total += lh**2
+        if bg + lg <= bh + lh:
+            i += 1
+        if bh + lh <= bg + lg:
+            j += 1
+    return total
+
+
+def alpha_parts(units: Mapping[str, Iterable[tuple[int, int]]], length: int) -> AlphaParts:
+    """The sums for one text; `units` maps each annotator to their units (start, end)."""
+    coders = [_segments(spans, length) for spans in units.values()]
+    m = len(coders)
+    lengths = [lg for segments in coders for (_, lg, unit) in segments if unit]
+    gaps = sorted(lg for segments in coders for (_, lg, unit) in segments if not unit)
+    suffix = [0] * (len(gaps) + 1)  # suffix[k]: the lengths of gaps[k:] summed
+    for k in range(len(gaps) - 1, -1, -1):
+        suffix[k] = suffix[k + 1] + gaps[k]
+    in_gaps = 0
+    for lg in lengths:
+        k = bisect_left(gaps, lg)
+        in_gaps += lg**2 * (suffix[k] - (len(gaps) - k) * (lg - 1))
+    observed = 0.0
+    if m >= 2:
+        observed = sum(_disagreement(a, b) for a, b in permutations(coders, 2)) / (m * (m - 1))
+    return AlphaParts(
+        observed=observed,
+        spread=sum((2 * lg**3 - 3 * lg**2 + lg) / 3 for lg in lengths),
+        in_gaps=in_gaps,
+        locations=m * length * (m * length - 1) - sum(lg * (lg - 1) for lg in lengths),
+        units=len(lengths),
+        length=length,
+    )
+
+
+def alpha_from(parts: AlphaParts) -> float | None:
+    """Alpha_U from the sums of one text, or of many added together."""
+    if parts.units == 0 or parts.length == 0 or parts.locations <= 0:
+        return None
+    observed = parts.observed / parts.length**2
+    expected = ((parts.units - 1) * parts.spread + parts.in_gaps) * 2 / parts.length
+    expected /= parts.locations
+    if expected == 0:
+        return 1.0 if observed == 0 else None
+    return 1 - observed / expected
 
 
 def alpha_u(units: Mapping[str, Iterable[tuple[int, int]]], length: int) -> float | None:
@@ -151,28 +212,9 @@ def alpha_u(units: Mapping[str, Iterable[tuple[int, int]]], length: int) -> floa
 
     `units` maps each annotator (at least two) to their units (start, end) of the label.
     """
-    coders = [_segments(spans, length) for spans in units.values()]
-    m = len(coders)
-    counted = [[s for s in segments if s[2]] for segments in coders]
-    n = sum(len(u) for u in counted)  # units of the label, all annotators together
-    if m < 2 or n == 0 or length == 0:
+    if len(units) < 2:
         return None
-    observed = sum(
-        _pair_disagreement(g, h) for a, b in permutations(coders, 2) for g in a for h in b
-    )
-    observed /= m * (m - 1) * length**2
-    gaps = [lh for segments in coders for (_, lh, unit) in segments if not unit]
-    expected = 0.0
-    for units_of_one in counted:
-        for _, lg, _ in units_of_one:
-            expected += (n - 1) / 3 * (2 * lg**3 - 3 * lg**2 + lg)
-            expected += sum(lg**2 * (lh - lg + 1) for lh in gaps if lh >= lg)
-    possible = m * length * (m * length - 1) - sum(lg * (lg - 1) for u in counted for _, lg, _ in u)
-    expected *= 2 / length
-    expected /= possible
-    if expected == 0:
-        return 1.0 if observed == 0 else None
-    return 1 - observed / expected
+    return alpha_from(alpha_parts(units, length))
 
 
 def pairs(annotators: Iterable[str]) -> list[tuple[str, str]]:
