@@ -23,15 +23,16 @@ with every other annotator's.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass
-from itertools import combinations, permutations
+from dataclasses import dataclass, field
+from itertools import combinations
 
 Span = tuple[int, int, str]  # start, end, label
 Link = tuple[Span, Span, str]  # source span, target span, kind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scores:
     """Precision, recall and F1 of one annotator's spans against another's, with the counts."""
 
@@ -59,6 +60,9 @@ class Scores:
             self.predicted + other.predicted,
         )
 
+    def as_list(self) -> list[int]:
+        return [self.matched, self.reference, self.predicted]
+
 
 def overlap(a: Span, b: Span) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
@@ -70,14 +74,17 @@ def matches(reference: Iterable[Span], predicted: Iterable[Span], rule: str) -> 
     if rule == "exact":
         found = set(predicted)
         return {span: span for span in reference if span in found}
-    candidates = sorted(
-        (
-            (-overlap(a, b), a, b)
-            for a in reference
-            for b in predicted
-            if a[2] == b[2] and overlap(a, b) > 0
-        ),
-    )
+    # Only spans that start within the longest span's length before another's end can overlap
+    # it: with the predicted spans in start order, each reference span looks at a few.
+    starts = [b[0] for b in predicted]
+    longest = max((b[1] - b[0] for b in predicted), default=0)
+    candidates = []
+    for a in reference:
+        for k in range(bisect_left(starts, a[0] - longest), bisect_left(starts, a[1])):
+            b = predicted[k]
+            if a[2] == b[2] and (shared := overlap(a, b)) > 0:
+                candidates.append((-shared, a, b))
+    candidates.sort()
     paired: dict[Span, Span] = {}
     taken: set[Span] = set()
     for _, a, b in candidates:
@@ -136,25 +143,57 @@ def _segments(units: Iterable[tuple[int, int]], length: int) -> list[tuple[int, 
 
 @dataclass(frozen=True)
 class AlphaParts:
-    """One text's share of alpha_U for one label: sums that add up over the texts of a project
-    (Krippendorff sums over documents), so a project's alpha reads no text twice."""
+    """What alpha_U needs of one text for one label, in a form that adds up over the texts of
+    a project: a project is measured as one continuum, its articles end to end, without
+    reading any article again. The lengths of units and gaps are kept as counts per length."""
 
     observed: float  # squared disagreements summed over ordered pairs, / m(m - 1)
-    spread: float  # over units, (2l^3 - 3l^2 + l) / 3: times (n - 1) in the expectation
-    in_gaps: float  # over units, l^2 (l_gap - l + 1) for each gap at least as long
-    locations: float  # mL(mL - 1) less, over units, l(l - 1)
-    units: int
+    annotators: int
     length: int
+    units: dict[int, int] = field(default_factory=dict)  # unit length -> how many
+    gaps: dict[int, int] = field(default_factory=dict)  # gap length -> how many
 
     def __add__(self, other: AlphaParts) -> AlphaParts:
-        return AlphaParts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        return AlphaParts(
+            observed=self.observed + other.observed,
+            annotators=max(self.annotators, other.annotators),
+            length=self.length + other.length,
+            units=dict(Counter(self.units) + Counter(other.units)),
+            gaps=dict(Counter(self.gaps) + Counter(other.gaps)),
+        )
+
+    def as_json(self) -> list:
+        return [self.observed, self.annotators, self.length,
+                sorted(self.units.items()), sorted(self.gaps.items())]  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: list) -> AlphaParts:
+        observed, annotators, length, units, gaps = data
+        return cls(observed, annotators, length, dict(map(tuple, units)), dict(map(tuple, gaps)))
+
+
+def combined(parts: Iterable[AlphaParts]) -> AlphaParts | None:
+    """Many texts' parts as one (what adding them gives, counted in place: a project has
+    thousands)."""
+    observed, annotators, length = 0.0, 0, 0
+    units: Counter[int] = Counter()
+    gaps: Counter[int] = Counter()
+    seen = False
+    for part in parts:
+        seen = True
+        observed += part.observed
+        annotators = max(annotators, part.annotators)
+        length += part.length
+        units.update(part.units)
+        gaps.update(part.gaps)
+    return AlphaParts(observed, annotators, length, dict(units), dict(gaps)) if seen else None
 
 
 def _disagreement(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]]) -> int:
     """Squared disagreements of coder a's segments against coder b's. Both partition the same
     continuum, so only segments sharing characters can disagree: one sweep finds them."""
-    total, i, j = 0, 0, 0
-    while i < len(a) and j < len(b):
+    total, i, j, na, nb = 0, 0, 0, len(a), len(b)
+    while i < na and j < nb:
         (bg, lg, unit_g), (bh, lh, unit_h) = a[i], b[j]
         if unit_g and unit_h:
             total += (bg - bh) ** 2 + (bg + lg - bh - lh) ** 2
@@ -170,38 +209,44 @@ def _disagreement(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]]
 
 
 def alpha_parts(units: Mapping[str, Iterable[tuple[int, int]]], length: int) -> AlphaParts:
-    """The sums for one text; `units` maps each annotator to their units (start, end)."""
+    """The parts of one text; `units` maps each annotator to their units (start, end)."""
     coders = [_segments(spans, length) for spans in units.values()]
     m = len(coders)
-    lengths = [lg for segments in coders for (_, lg, unit) in segments if unit]
-    gaps = sorted(lg for segments in coders for (_, lg, unit) in segments if not unit)
-    suffix = [0] * (len(gaps) + 1)  # suffix[k]: the lengths of gaps[k:] summed
-    for k in range(len(gaps) - 1, -1, -1):
-        suffix[k] = suffix[k + 1] + gaps[k]
-    in_gaps = 0
-    for lg in lengths:
-        k = bisect_left(gaps, lg)
-        in_gaps += lg**2 * (suffix[k] - (len(gaps) - k) * (lg - 1))
     observed = 0.0
     if m >= 2:
-        observed = sum(_disagreement(a, b) for a, b in permutations(coders, 2)) / (m * (m - 1))
+        # the disagreement of g with h is that of h with g: each unordered pair counts twice
+        observed = 2 * sum(_disagreement(a, b) for a, b in combinations(coders, 2)) / (m * (m - 1))
     return AlphaParts(
         observed=observed,
-        spread=sum((2 * lg**3 - 3 * lg**2 + lg) / 3 for lg in lengths),
-        in_gaps=in_gaps,
-        locations=m * length * (m * length - 1) - sum(lg * (lg - 1) for lg in lengths),
-        units=len(lengths),
+        annotators=m,
         length=length,
+        units=dict(Counter(lg for segments in coders for (_, lg, unit) in segments if unit)),
+        gaps=dict(Counter(lg for segments in coders for (_, lg, unit) in segments if not unit)),
     )
 
 
 def alpha_from(parts: AlphaParts) -> float | None:
-    """Alpha_U from the sums of one text, or of many added together."""
-    if parts.units == 0 or parts.length == 0 or parts.locations <= 0:
+    """Alpha_U from the parts of one text, or of many added together."""
+    n = sum(parts.units.values())
+    m, length = parts.annotators, parts.length
+    if n == 0 or length == 0 or m < 2:
         return None
-    observed = parts.observed / parts.length**2
-    expected = ((parts.units - 1) * parts.spread + parts.in_gaps) * 2 / parts.length
-    expected /= parts.locations
+    gap_lengths = sorted(parts.gaps)
+    # over the gaps at least as long as l: how many, and their lengths summed (suffix sums)
+    count_from, sum_from = [0] * (len(gap_lengths) + 1), [0] * (len(gap_lengths) + 1)
+    for k in range(len(gap_lengths) - 1, -1, -1):
+        lh, times = gap_lengths[k], parts.gaps[gap_lengths[k]]
+        count_from[k] = count_from[k + 1] + times
+        sum_from[k] = sum_from[k + 1] + lh * times
+    spread = in_gaps = taken = 0.0
+    for lg, times in parts.units.items():
+        spread += times * (2 * lg**3 - 3 * lg**2 + lg) / 3
+        k = bisect_left(gap_lengths, lg)
+        in_gaps += times * lg**2 * (sum_from[k] - count_from[k] * (lg - 1))
+        taken += times * lg * (lg - 1)
+    locations = m * length * (m * length - 1) - taken
+    observed = parts.observed / length**2
+    expected = ((n - 1) * spread + in_gaps) * 2 / length / locations
     if expected == 0:
         return 1.0 if observed == 0 else None
     return 1 - observed / expected

@@ -173,6 +173,12 @@ def is_reviewer(user: User, project: Any = None) -> bool:
     return has_role(user, project, REVIEWS)
 
 
+def can_see_agreement(user: User, project: Any) -> bool:
+    """Agreement names annotators and compares their work: reviewers, exporters and managers
+    of the project, never its annotators (who may be working blind)."""
+    return has_role(user, project, SEES_ALL)
+
+
 def can_review_annotation(user: User, annotation: Any) -> bool:
     """Reviewers of its project review others' work, never their own."""
     return annotation.author_id != user.pk and is_reviewer(user, annotation)

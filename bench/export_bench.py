@@ -192,7 +192,7 @@ def main() -> None:
     load(args.rows)
     approved = "SELECT id FROM annotations_annotation WHERE status = 'approved'"
     floor = {
-        "jsonl": copy_seconds(postgres.jsonl_select(approved)),
+        "jsonl": copy_seconds(postgres.jsonl_select(approved, whole=True)),
         "csv": copy_seconds(postgres.csv_select(approved)),
     }
     plain = copy_seconds(

@@ -85,6 +85,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-project-detail": API | {"outsider": 404},
     "api-project-members": API | {"outsider": 404},
     "api-project-progress": API | {"outsider": 404},
+    # Agreement: the project's reviewers, exporters and managers, not its annotators.
+    "api-project-agreement": expect(401, 403, 403, 200, 200, 200, norole=403, outsider=404),
     "api-project-remove-member": API_GET_NOT_ALLOWED,
     "api-project-auto-assign": API_GET_NOT_ALLOWED,
     "api-assignment-list": API,
@@ -155,6 +157,7 @@ ACTIONS = {
     "password_change": "change",
     "redirect": "view",
     "progress": "view",
+    "agreement": "view",
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import assigning, permissions
+from annotations import assigning, measuring, permissions
 from annotations.admin.filters import ArticleProjectListFilter
 from annotations.admin.inlines import LabelledInlineFormSet
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role, Status
+from annotations.export.records import neutralise
 from annotations.inputs import is_id
 from annotations.models import Article, Assignment, Membership, Project
 
@@ -56,6 +59,47 @@ class AutoAssignForm(forms.Form):
     )
 
 
+def heatmap(pairs: dict[str, dict]) -> dict:
+    """The cells of a pairwise heatmap (overlap F1), for an SVG drawn by the template: people
+    would rather look than read. Darker is better agreement; each cell also says its number."""
+    names = sorted({name for key in pairs for name in key.split("|")})
+    size = 96
+    cells = []
+    for key, scores in pairs.items():
+        a, b = key.split("|")
+        f1 = scores["overlap"]["f1"]
+        for row, column in ((a, b), (b, a)):
+            cells.append(
+                {
+                    "x": 120 + names.index(column) * size,
+                    "y": 30 + names.index(row) * size,
+                    "cx": 120 + names.index(column) * size + size // 2,
+                    "cy": 30 + names.index(row) * size + size // 2,
+                    "label": "—" if f1 is None else f"{f1:.2f}",
+                    "fill": "#e5e7eb" if f1 is None else _shade(f1),
+                    "dark": f1 is not None and f1 >= 0.6,
+                }
+            )
+    return {
+        "names": [
+            {"name": n, "x": 120 + i * size + size // 2, "y": 30 + i * size + size // 2}
+            for i, n in enumerate(names)
+        ],
+        "cells": cells,
+        "size": size,
+        "width": 120 + size * len(names) + 10,
+        "height": 30 + size * len(names) + 10,
+    }
+
+
+def _shade(f1: float) -> str:
+    """White to deep blue as agreement rises."""
+    low, high = (255, 255, 255), (29, 78, 216)
+    return "#" + "".join(
+        f"{round(lo + (hi - lo) * f1):02x}" for lo, hi in zip(low, high, strict=True)
+    )
+
+
 @admin.register(Project)
 class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
     list_display = [
@@ -79,8 +123,14 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
 
     @admin.display(description=gettext_lazy("progress"))
     def progress_link(self, project: Project) -> str:
-        url = reverse("admin:annotations_project_progress", args=[project.pk])
-        return format_html('<a href="{}">Progress</a>', url)
+        progress = reverse("admin:annotations_project_progress", args=[project.pk])
+        if project.annotators_per_article < 2:
+            return format_html('<a href="{}">{}</a>', progress, _("Progress"))
+        measured = reverse("admin:annotations_project_agreement", args=[project.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            progress, _("Progress"), measured, _("Agreement"),
+        )  # fmt: skip
 
     def has_assign_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request)
@@ -94,8 +144,10 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
 
     def get_urls(self):
         progress = self.admin_site.admin_view(self.progress_view)
+        measured = self.admin_site.admin_view(self.agreement_view)
         return [
             path("<str:object_id>/progress/", progress, name="annotations_project_progress"),
+            path("<str:object_id>/agreement/", measured, name="annotations_project_agreement"),
             *super().get_urls(),
         ]
 
@@ -113,6 +165,35 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
                 "project": project,
                 "progress": assigning.progress(project),
                 "statuses": Status.choices,
+            },
+        )
+
+    def agreement_view(self, request: HttpRequest, object_id: str):
+        """The project's agreement: per label, a heatmap per pair, the articles that agree
+        least; ?csv=1 downloads one row per article."""
+        if not is_id(object_id):
+            raise PermissionDenied
+        project = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not permissions.can_see_agreement(request.user, project):
+            raise PermissionDenied
+        if request.GET.get("csv"):
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{project.slug}-agreement.csv"'
+            writer = csv.writer(response)
+            for row in measuring.csv_rows(project):
+                writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
+            return response
+        report = measuring.summary(project)
+        return TemplateResponse(
+            request,
+            "admin/annotations/project/agreement.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Agreement: %(project)s") % {"project": project},
+                "project": project,
+                "report": report,
+                "heatmap": heatmap(report["pairs"]),
             },
         )
 

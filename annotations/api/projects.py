@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import assigning, membership, permissions
+from annotations import assigning, measuring, membership, permissions
 from annotations.api.fields import EnumTextField, TextField
 from annotations.api.idempotency import idempotent
 from annotations.api.serializers import StrictSerializer
@@ -219,6 +220,24 @@ class ProjectViewSet(
             "annotator", "article__project"
         )
         return Response(AssignmentSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Agreement of the double-annotated articles: per label, per pair, lowest first",
+        description=(
+            "Articles count once every annotator assigned to them marked them done. Per label: "
+            "Krippendorff's alpha_U and F1 under exact and overlap match; per pair of "
+            "annotators: precision, recall and F1 of spans, and of links between matched "
+            "spans. Articles are measured again only when their annotations change. "
+            "Reviewers, exporters and managers of the project."
+        ),
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def agreement(self, request: Request, slug: str | None = None) -> Response:
+        project = self.get_object()
+        if not permissions.can_see_agreement(request.user, project):
+            raise PermissionDenied("Agreement is for the project's reviewers and managers.")
+        return Response(measuring.summary(project))
 
     @extend_schema(summary="Progress per member and per article", responses=ProgressSerializer)
     @action(detail=True, methods=["get"], pagination_class=None)

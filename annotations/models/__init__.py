@@ -14,12 +14,13 @@ from annotations.models.content import (
     WebURLFormField,
     http_url_validator,
 )
-from annotations.models.projects import Assignment, Membership, Project
+from annotations.models.projects import ArticleAgreement, Assignment, Membership, Project
 
 __all__ = [
     "Annotation",
     "AnnotationLink",
     "Article",
+    "ArticleAgreement",
     "ArticleRevision",
     "Assignment",
     "Evidence",

@@ -116,3 +116,29 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} → {self.annotator} ({self.get_state_display()})"
+
+
+class ArticleAgreement(models.Model):
+    """The agreement of one article's annotators, kept until their annotations change:
+    measuring.py recomputes an article only when its fingerprint (the annotators, and the id
+    and version of each of their annotations) has moved."""
+
+    article = models.OneToOneField(
+        "annotations.Article", on_delete=models.CASCADE, primary_key=True, related_name="agreement"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="agreements")
+    fingerprint = models.CharField(max_length=64)
+    annotators = models.JSONField(default=list)
+    # Per label: alpha_U and its sums, span matches (exact, overlap); per pair of annotators:
+    # span and link matches. Counts as [matched, reference, predicted] (agreement.Scores).
+    results = models.JSONField(default=dict)
+    score = models.FloatField(
+        null=True, help_text="Span F1 under overlap match, all pairs: lowest first in lists."
+    )
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "score"], name="agreement_lowest_first")]
+
+    def __str__(self) -> str:
+        return f"{self.article} ({self.score})"

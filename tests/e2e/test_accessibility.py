@@ -60,6 +60,7 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
             "/admin/annotations/project/",
             f"/admin/annotations/project/{project.pk}/change/",
             f"/admin/annotations/project/{project.pk}/progress/",
+            f"/admin/annotations/project/{Project.objects.get(blind=True).pk}/agreement/",
             "/admin/annotations/assignment/",
             "/admin/annotations/membership/",
         ],

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from annotations import demo
-from annotations.models import Annotation, Article
+from annotations.models import Annotation, Article, Project
 from tests.e2e.helpers import logged_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,6 +24,7 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
     logins = demo.load()
     article = Article.objects.get(revision=2)
     submitted = Annotation.objects.filter(status="submitted").first()
+    study = Project.objects.get(blind=True)  # double annotation: two annotators, done
     screens = {
         "annotator1": {
             "my-work": "/work/",
@@ -39,6 +40,7 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
             "review": f"/admin/annotations/reviewqueue/{submitted.pk}/change/",
             "api-docs": "/api/docs/",
         },
+        "manager1": {"agreement": f"/admin/annotations/project/{study.pk}/agreement/"},
     }
     folder = artifacts / "screens"
     folder.mkdir(exist_ok=True)

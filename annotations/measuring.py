@@ -1,0 +1,255 @@
+"""Agreement of a project's double-annotated articles, kept up to date article by article.
+
+An article is measured once every annotator assigned to it (two or more) has marked it done.
+Its results are stored (ArticleAgreement) with a fingerprint of what they were computed from:
+the annotators, and the id and version of each of their annotations on the article (links and
+evidence bump the version). Reading a project's agreement first refreshes the articles whose
+fingerprint moved, and only those, then adds the stored results up: alpha_U from its per-text
+sums (agreement.AlphaParts), precision, recall and F1 from match counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import Length
+
+from annotations import agreement
+from annotations.agreement import AlphaParts, Scores
+from annotations.choices import Anchor, AssignmentState, Label
+from annotations.models import Annotation, AnnotationLink, Article, ArticleAgreement, Project
+
+RULES = ("exact", "overlap")
+
+
+def _eligible(project: Project) -> dict[int, list[tuple[int, str]]]:
+    """Articles every assigned annotator (two or more) has marked done: id -> annotators."""
+    articles = (
+        Article.objects.filter(project=project)
+        .annotate(
+            assigned=Count("assignments"),
+            done=Count("assignments", filter=Q(assignments__state=AssignmentState.DONE)),
+        )
+        .filter(assigned__gte=2, done=F("assigned"))
+        .values_list("pk", flat=True)
+    )
+    annotators: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for article_id, user_id, username in (
+        project.articles.filter(pk__in=articles)
+        .values_list("pk", "assignments__annotator_id", "assignments__annotator__username")
+        .order_by("pk", "assignments__annotator__username")
+    ):
+        annotators[article_id].append((user_id, username))
+    return annotators
+
+
+def _annotations(article_ids: list[int], authors: set[int]) -> dict[int, list[tuple]]:
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        Annotation.objects.filter(
+            article_id__in=article_ids, author_id__in=authors, anchor=Anchor.ANCHORED
+        )
+        .order_by("article_id", "id")
+        .values_list("article_id", "id", "version", "author_id", "start", "end", "label")
+    ):
+        rows[row[0]].append(row[1:])
+    return rows
+
+
+def _fingerprint(annotators: list[tuple[int, str]], rows: list[tuple]) -> str:
+    text = ",".join(str(user) for user, _ in annotators) + "|"
+    text += ",".join(f"{annotation}:{version}:{author}" for annotation, version, author, *_ in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def measure(
+    annotators: list[tuple[int, str]], length: int, rows: list[tuple], links: list[tuple]
+) -> dict[str, Any]:
+    """The article's results: per label and per pair of annotators (by username)."""
+    names = dict(annotators)
+    spans: dict[str, list[agreement.Span]] = {name: [] for name in names.values()}
+    span_of: dict[int, tuple[str, agreement.Span]] = {}
+    for annotation, _version, author, start, end, label in rows:
+        span = (start, end, label)
+        spans[names[author]].append(span)
+        span_of[annotation] = (names[author], span)
+    linked: dict[str, list[agreement.Link]] = {name: [] for name in names.values()}
+    for source, target, kind in links:
+        if source in span_of and target in span_of and span_of[source][0] == span_of[target][0]:
+            linked[span_of[source][0]].append((span_of[source][1], span_of[target][1], kind))
+    by_label = {
+        label: {name: [s for s in own if s[2] == label] for name, own in spans.items()}
+        for label in Label.values
+    }
+    pair_totals = {
+        pair: {rule: Scores(0, 0, 0) for rule in RULES} for pair in agreement.pairs(spans)
+    }
+    labels: dict[str, Any] = {}
+    for label, own in by_label.items():
+        parts = agreement.alpha_parts(
+            {name: [(s, e) for s, e, _ in mine] for name, mine in own.items()}, length
+        )
+        labels[label] = {"alpha": agreement.alpha_from(parts), "parts": parts.as_json()}
+        for rule in RULES:
+            total = Scores(0, 0, 0)
+            for a, b in pair_totals:
+                scores = agreement.span_scores(own[a], own[b], rule)
+                total += scores
+                pair_totals[a, b][rule] += scores  # matches never cross labels: sums are exact
+            labels[label][rule] = total.as_list()
+    pairs: dict[str, Any] = {}
+    for (a, b), totals in pair_totals.items():
+        links = agreement.link_scores(spans[a], spans[b], linked[a], linked[b], "overlap")
+        pairs[f"{a}|{b}"] = {
+            **{rule: totals[rule].as_list() for rule in RULES},
+            "links": links.as_list(),
+        }
+    return {"labels": labels, "pairs": pairs}
+
+
+def _score(results: dict[str, Any]) -> float | None:
+    total = sum((Scores(*pair["overlap"]) for pair in results["pairs"].values()), Scores(0, 0, 0))
+    return total.f1
+
+
+def refresh(project: Project) -> tuple[int, int]:
+    """Recompute the articles whose annotations changed since they were measured; drop those
+    no longer eligible. Returns (recomputed, kept)."""
+    eligible = _eligible(project)
+    authors = {user for people in eligible.values() for user, _ in people}
+    rows = _annotations(list(eligible), authors)
+    stored = dict(
+        ArticleAgreement.objects.filter(project=project).values_list("article_id", "fingerprint")
+    )
+    ArticleAgreement.objects.filter(project=project).exclude(article_id__in=eligible).delete()
+    changed = {
+        article_id: fingerprint
+        for article_id in eligible
+        if stored.get(article_id)
+        != (fingerprint := _fingerprint(eligible[article_id], rows.get(article_id, [])))
+    }
+    if not changed:
+        return 0, len(eligible)
+    lengths = _lengths(list(changed))
+    links: dict[int, list[tuple]] = defaultdict(list)
+    for article_id, source, target, kind in AnnotationLink.objects.filter(
+        source__article_id__in=list(changed)
+    ).values_list("source__article_id", "source_id", "target_id", "kind"):
+        links[article_id].append((source, target, kind))
+    measured = []
+    for article_id, fingerprint in changed.items():
+        results = measure(
+            eligible[article_id], lengths[article_id], rows.get(article_id, []), links[article_id]
+        )
+        measured.append(
+            ArticleAgreement(
+                article_id=article_id,
+                project=project,
+                fingerprint=fingerprint,
+                annotators=[name for _, name in eligible[article_id]],
+                results=results,
+                score=_score(results),
+            )
+        )
+    ArticleAgreement.objects.bulk_create(
+        measured,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["article"],
+        update_fields=["fingerprint", "annotators", "results", "score", "computed_at"],
+    )
+    return len(changed), len(eligible) - len(changed)
+
+
+def _lengths(article_ids: list[int]) -> dict[int, int]:
+    """Each article's length in code points (the continuum alpha_U is measured over)."""
+    return dict(
+        Article.objects.filter(pk__in=article_ids).annotate(n=Length("body")).values_list("pk", "n")
+    )
+
+
+def summary(project: Project, *, lowest: int = 20) -> dict[str, Any]:
+    """The project's agreement: per label (alpha_U, F1 exact and overlap), per pair of
+    annotators (F1 exact, overlap, links), and the articles that agree least."""
+    refresh(project)
+    rows = list(
+        ArticleAgreement.objects.filter(project=project)
+        .select_related("article")
+        .only("article__title", "results", "score", "annotators", "project")
+    )
+    labels: dict[str, Any] = {}
+    for label in Label.values:
+        total = agreement.combined(
+            AlphaParts.from_json(r.results["labels"][label]["parts"]) for r in rows
+        )
+        labels[label] = {
+            "alpha": agreement.alpha_from(total) if total is not None else None,
+            **{
+                rule: _f1s(Scores(*r.results["labels"][label][rule]) for r in rows)
+                for rule in RULES
+            },
+        }
+    pairs: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        for key, pair in r.results["pairs"].items():
+            into = pairs.setdefault(key, {k: Scores(0, 0, 0) for k in (*RULES, "links")})
+            for k in into:
+                into[k] += Scores(*pair[k])
+    ordered = sorted(rows, key=lambda r: (r.score is None, r.score if r.score is not None else 0))
+    return {
+        "articles": len(rows),
+        "labels": labels,
+        "pairs": {
+            key: {k: _scores(v) for k, v in value.items()} for key, value in sorted(pairs.items())
+        },
+        "lowest": [
+            {
+                "article": r.article_id,
+                "title": r.article.title,
+                "f1": r.score,
+                "annotators": r.annotators,
+            }
+            for r in ordered[:lowest]
+        ],
+    }
+
+
+def _scores(scores: Scores) -> dict[str, Any]:
+    return {
+        "precision": scores.precision,
+        "recall": scores.recall,
+        "f1": scores.f1,
+        "matched": scores.matched,
+        "spans": scores.reference + scores.predicted,
+    }
+
+
+def _f1s(scores) -> dict[str, Any]:
+    return _scores(sum(scores, Scores(0, 0, 0)))
+
+
+CSV_HEADER = ["article", "title", "annotators", "f1_overlap", "f1_exact"] + [
+    f"alpha_{label}" for label in Label.values
+]
+
+
+def csv_rows(project: Project) -> list[list[Any]]:
+    """One row per measured article, lowest agreement first: for a spreadsheet."""
+    refresh(project)
+    rows = [CSV_HEADER]
+    for r in (
+        ArticleAgreement.objects.filter(project=project)
+        .select_related("article")
+        .only("article__title", "results", "score", "annotators", "project")
+        .order_by(F("score").asc(nulls_first=True), "article_id")
+    ):
+        exact = sum(
+            (Scores(*pair["exact"]) for pair in r.results["pairs"].values()), Scores(0, 0, 0)
+        )
+        alphas = [r.results["labels"][label]["alpha"] for label in Label.values]
+        rows.append([r.article_id, r.article.title, " ".join(r.annotators), r.score, exact.f1,
+                     *alphas])  # fmt: skip
+    return rows
