@@ -108,7 +108,13 @@ def link_scores(
     rule: str,
 ) -> Scores:
     """Links agree when the other annotator linked the matching spans with the same kind."""
-    paired = matches(reference, predicted, rule)
+    return links_agreed(matches(reference, predicted, rule), reference_links, predicted_links)
+
+
+def links_agreed(
+    paired: Mapping[Span, Span], reference_links: Iterable[Link], predicted_links: Iterable[Link]
+) -> Scores:
+    """link_scores, given the span matches already made."""
     theirs = set(predicted_links)
     ours = set(reference_links)
     agreed = sum(

@@ -14,8 +14,11 @@ import hashlib
 from collections import defaultdict
 from typing import Any
 
+import orjson
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Length
+from django.utils import timezone
 
 from annotations import agreement
 from annotations.agreement import AlphaParts, Scores
@@ -87,22 +90,32 @@ def measure(
     pair_totals = {
         pair: {rule: Scores(0, 0, 0) for rule in RULES} for pair in agreement.pairs(spans)
     }
+    overlap_matches: dict[tuple[str, str], dict] = {pair: {} for pair in pair_totals}
     labels: dict[str, Any] = {}
     for label, own in by_label.items():
         parts = agreement.alpha_parts(
             {name: [(s, e) for s, e, _ in mine] for name, mine in own.items()}, length
         )
         labels[label] = {"alpha": agreement.alpha_from(parts), "parts": parts.as_json()}
+        totals = {rule: Scores(0, 0, 0) for rule in RULES}
+        for a, b in pair_totals:
+            # Matches never cross labels, so the sums over labels are a pair's own; the exact
+            # matches are the overlap candidates that coincide, counted from sets.
+            paired = agreement.matches(own[a], own[b], "overlap")
+            overlap_matches[a, b].update(paired)
+            mine, theirs = set(own[a]), set(own[b])
+            found = {
+                "exact": Scores(len(mine & theirs), len(mine), len(theirs)),
+                "overlap": Scores(len(paired), len(mine), len(theirs)),
+            }
+            for rule in RULES:
+                totals[rule] += found[rule]
+                pair_totals[a, b][rule] += found[rule]
         for rule in RULES:
-            total = Scores(0, 0, 0)
-            for a, b in pair_totals:
-                scores = agreement.span_scores(own[a], own[b], rule)
-                total += scores
-                pair_totals[a, b][rule] += scores  # matches never cross labels: sums are exact
-            labels[label][rule] = total.as_list()
+            labels[label][rule] = totals[rule].as_list()
     pairs: dict[str, Any] = {}
     for (a, b), totals in pair_totals.items():
-        links = agreement.link_scores(spans[a], spans[b], linked[a], linked[b], "overlap")
+        links = agreement.links_agreed(overlap_matches[a, b], linked[a], linked[b])
         pairs[f"{a}|{b}"] = {
             **{rule: totals[rule].as_list() for rule in RULES},
             "links": links.as_list(),
@@ -154,14 +167,42 @@ def refresh(project: Project) -> tuple[int, int]:
                 score=_score(results),
             )
         )
-    ArticleAgreement.objects.bulk_create(
-        measured,
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["article"],
-        update_fields=["fingerprint", "annotators", "results", "score", "computed_at"],
-    )
+    _store(measured)
     return len(changed), len(eligible) - len(changed)
+
+
+_STORED = ["fingerprint", "annotators", "results", "score", "computed_at"]
+
+
+def _store(measured: list[ArticleAgreement]) -> None:
+    """Insert or replace the results. On PostgreSQL through COPY into a temporary table: the
+    ORM's bulk upsert quoted every JSON document in Python (5.8 s of 13 for 10,000 articles)."""
+    if connection.vendor != "postgresql":
+        ArticleAgreement.objects.bulk_create(
+            measured, batch_size=500, update_conflicts=True, unique_fields=["article"],
+            update_fields=_STORED,
+        )  # fmt: skip
+        return
+    table = ArticleAgreement._meta.db_table
+    columns = ["article_id", "project_id", *_STORED]
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Dropped at commit; dropped first too, for a caller's transaction that refreshes twice.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.agreement_batch")
+        cursor.execute(f"CREATE TEMP TABLE agreement_batch (LIKE {table}) ON COMMIT DROP")
+        with cursor.copy(f"COPY agreement_batch ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in measured:
+                copy.write_row(
+                    (row.article_id, row.project_id, row.fingerprint,
+                     orjson.dumps(row.annotators).decode(), orjson.dumps(row.results).decode(),
+                     row.score, now)
+                )  # fmt: skip
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _STORED)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns)} FROM agreement_batch "
+            f"ON CONFLICT (article_id) DO UPDATE SET {updates}"
+        )
 
 
 def _lengths(article_ids: list[int]) -> dict[int, int]:

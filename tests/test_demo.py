@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations import permissions
+from annotations import measuring, permissions
 from annotations.choices import Status
 from annotations.models import (
     Annotation,
@@ -71,6 +71,8 @@ def test_demo_shows_projects_roles_assignments_and_double_annotation(settings):
         "annotator2",
     }
     assert not story.annotations.filter(status=Status.DRAFT).exists()  # marked done: submitted
+    agreed = measuring.summary(study)  # both marked it done: the study's agreement shows
+    assert agreed["articles"] == 1 and list(agreed["pairs"]) == ["annotator1|annotator2"]
     states = set(
         Assignment.objects.filter(article__project=newsroom).values_list("state", flat=True)
     )
