@@ -134,3 +134,32 @@ def article_annotations(article_id: int, user: AbstractBaseUser) -> list[dict[st
         shape["actions"] = actions[key]
         shaped.append(shape)
     return shaped
+
+
+def new_annotation(annotation: Annotation, user: AbstractBaseUser) -> dict[str, Any]:
+    """A just-created annotation in the API's shape, from the saved row: it has no history,
+    evidence or links yet, and its author, project and article are already loaded. Built
+    here rather than by the serializer, which cost a quarter of a create (the API's hottest
+    write)."""
+    shape: dict[str, Any] = {
+        "id": annotation.pk,
+        "project": annotation.project.slug,
+        "article": annotation.article_id,
+    }
+    for name, kind in ANNOTATION_FIELDS.items():
+        value = getattr(annotation, name)
+        if kind == "user":
+            value = value.get_username() if value is not None else None
+        elif kind == "time" and value is not None:
+            value = value.isoformat().replace("+00:00", "Z")
+        shape[name] = value
+    shape.update(
+        version=annotation.version,
+        anchor=annotation.anchor,
+        proposed=None,
+        history=[],
+        evidence=[],
+        links=[],
+        actions=workflow.actions(annotation, user),
+    )
+    return shape

@@ -105,3 +105,21 @@ def test_queries_do_not_grow_with_the_annotations(busy_article, client_for, anno
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(few) == len(many) == 5  # the article; the annotations, evidence, links, history
+
+
+def test_a_create_answers_in_the_serializers_shape(client_for, annotator):
+    article = factories.ArticleFactory(body=BODY)
+    start = BODY.index("the bridge")
+    answer = client_for(annotator).post(
+        "/api/v1/annotations/",
+        {"article": article.pk, "label": "claim", "start": start, "end": start + 10,
+         "quote": "the bridge", "note": "Check “May”"},
+        format="json",
+    )  # fmt: skip
+    assert answer.status_code == 201
+    request = APIRequestFactory().get("/")
+    request.user = annotator
+    stored = Annotation.objects.with_related().get(pk=answer.json()["id"])
+    expected = AnnotationSerializer(stored, context={"request": request}).data
+    assert answer.json() == json.loads(json.dumps(expected))
+    assert answer["ETag"] == f'"{stored.version}"'
