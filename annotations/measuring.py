@@ -227,6 +227,7 @@ def summary(project: Project, *, lowest: int = 20) -> dict[str, Any]:
             AlphaParts.from_json(r.results["labels"][label]["parts"]) for r in rows
         )
         labels[label] = {
+            "name": str(Label(label).label),
             "alpha": agreement.alpha_from(total) if total is not None else None,
             **{
                 rule: _f1s(Scores(*r.results["labels"][label][rule]) for r in rows)
