@@ -162,17 +162,16 @@ def by_rank(queryset: QuerySet, *then: str) -> QuerySet:
     unordered, up to the limit, through the full-text index; a few are pinned by id (and
     ranked), many are left to the ordering index.
     """
-    if "search_rank" not in queryset.query.annotations:
+    pinned = few_first(queryset)
+    if pinned is queryset:
         return queryset.order_by(*then)
-    ids = list(queryset.order_by().values_list("pk", flat=True)[: RANKED_AT_MOST + 1])
-    if len(ids) > RANKED_AT_MOST:
-        return queryset.order_by(*then)
-    return queryset.filter(pk__in=ids).order_by("-search_rank", *then)
+    return pinned.order_by("-search_rank", *then)
 
 
 def few_first(queryset: QuerySet) -> QuerySet:
     """For a list kept in its own order (the review queue, admin): pin a few matches by id so
-    that the planner does not walk an ordering index looking for them (see `by_rank`)."""
+    that the planner does not walk an ordering index looking for them (see `by_rank`). Returns
+    the queryset itself when it is no search or when many rows match."""
     if "search_rank" not in queryset.query.annotations:
         return queryset
     ids = list(queryset.order_by().values_list("pk", flat=True)[: RANKED_AT_MOST + 1])
