@@ -160,13 +160,7 @@ class AlphaParts:
     gaps: dict[int, int] = field(default_factory=dict)  # gap length -> how many
 
     def __add__(self, other: AlphaParts) -> AlphaParts:
-        return AlphaParts(
-            observed=self.observed + other.observed,
-            annotators=max(self.annotators, other.annotators),
-            length=self.length + other.length,
-            units=dict(Counter(self.units) + Counter(other.units)),
-            gaps=dict(Counter(self.gaps) + Counter(other.gaps)),
-        )
+        return combined([self, other])
 
     def as_json(self) -> list:
         return [self.observed, self.annotators, self.length,

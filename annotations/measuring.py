@@ -123,9 +123,13 @@ def measure(
     return {"labels": labels, "pairs": pairs}
 
 
+def _all_pairs(results: dict[str, Any], rule: str) -> Scores:
+    """An article's span matches under `rule`, every pair of its annotators together."""
+    return sum((Scores(*pair[rule]) for pair in results["pairs"].values()), Scores(0, 0, 0))
+
+
 def _score(results: dict[str, Any]) -> float | None:
-    total = sum((Scores(*pair["overlap"]) for pair in results["pairs"].values()), Scores(0, 0, 0))
-    return total.f1
+    return _all_pairs(results, "overlap").f1
 
 
 def refresh(project: Project) -> tuple[int, int]:
@@ -288,10 +292,8 @@ def csv_rows(project: Project) -> list[list[Any]]:
         .only("article__title", "results", "score", "annotators", "project")
         .order_by(F("score").asc(nulls_first=True), "article_id")
     ):
-        exact = sum(
-            (Scores(*pair["exact"]) for pair in r.results["pairs"].values()), Scores(0, 0, 0)
-        )
+        exact = _all_pairs(r.results, "exact").f1
         alphas = [r.results["labels"][label]["alpha"] for label in Label.values]
-        rows.append([r.article_id, r.article.title, " ".join(r.annotators), r.score, exact.f1,
+        rows.append([r.article_id, r.article.title, " ".join(r.annotators), r.score, exact,
                      *alphas])  # fmt: skip
     return rows

@@ -94,7 +94,7 @@ def article_annotations(article_id: int, user: AbstractBaseUser) -> list[dict[st
     ):
         links[source].append({"kind": kind, "target": target})
     history: dict[int, list[dict]] = defaultdict(list)
-    at = "created_at_text" if connection.vendor == "postgresql" else "created_at"
+    at = _column("created_at")  # as text on PostgreSQL, like the annotations' times
     for step in (
         ReviewEvent.objects.filter(annotation__article_id=article_id)
         .order_by("created_at", "id")

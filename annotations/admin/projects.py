@@ -151,29 +151,31 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def progress_view(self, request: HttpRequest, object_id: str):
+    def _project_page(self, request: HttpRequest, object_id: str) -> Project:
+        """The project a page of its own is about: one the user may see, by a well-formed id."""
         if not is_id(object_id):
             raise PermissionDenied
-        project = get_object_or_404(self.get_queryset(request), pk=object_id)
-        return TemplateResponse(
+        return get_object_or_404(self.get_queryset(request), pk=object_id)
+
+    def _render(self, request: HttpRequest, template: str, **context) -> TemplateResponse:
+        context = {**self.admin_site.each_context(request), "opts": self.opts, **context}
+        return TemplateResponse(request, f"admin/annotations/project/{template}", context)
+
+    def progress_view(self, request: HttpRequest, object_id: str):
+        project = self._project_page(request, object_id)
+        return self._render(
             request,
-            "admin/annotations/project/progress.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Progress: %(project)s") % {"project": project},
-                "project": project,
-                "progress": assigning.progress(project),
-                "statuses": Status.choices,
-            },
+            "progress.html",
+            title=_("Progress: %(project)s") % {"project": project},
+            project=project,
+            progress=assigning.progress(project),
+            statuses=Status.choices,
         )
 
     def agreement_view(self, request: HttpRequest, object_id: str):
         """The project's agreement: per label, a heatmap per pair, the articles that agree
         least; ?csv=1 downloads one row per article."""
-        if not is_id(object_id):
-            raise PermissionDenied
-        project = get_object_or_404(self.get_queryset(request), pk=object_id)
+        project = self._project_page(request, object_id)
         if not permissions.can_see_agreement(request.user, project):
             raise PermissionDenied
         if request.GET.get("csv"):
@@ -184,17 +186,13 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
                 writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
             return response
         report = measuring.summary(project)
-        return TemplateResponse(
+        return self._render(
             request,
-            "admin/annotations/project/agreement.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Agreement: %(project)s") % {"project": project},
-                "project": project,
-                "report": report,
-                "heatmap": heatmap(report["pairs"]),
-            },
+            "agreement.html",
+            title=_("Agreement: %(project)s") % {"project": project},
+            project=project,
+            report=report,
+            heatmap=heatmap(report["pairs"]),
         )
 
     @admin.action(
@@ -232,16 +230,12 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
             form = AutoAssignForm(
                 initial={"per_article": first.annotators_per_article if first else 1}
             )
-        return TemplateResponse(
+        return self._render(
             request,
-            "admin/annotations/project/auto_assign.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Assign unassigned articles automatically"),
-                "projects": queryset,
-                "form": form,
-            },
+            "auto_assign.html",
+            title=_("Assign unassigned articles automatically"),
+            projects=queryset,
+            form=form,
         )
 
 
