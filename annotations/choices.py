@@ -56,3 +56,10 @@ class Anchor(models.TextChoices):
     ANCHORED = "anchored", _("Anchored")  # its offsets count into the current revision
     PROPOSED = "proposed", _("Proposed")  # a place on the current text awaits confirmation
     ORPHANED = "orphaned", _("Orphaned")  # nowhere on the current text: select it again or retire
+
+
+class Origin(models.TextChoices):
+    """Whose answer an annotation is: one annotator's, or the article's adjudicated set."""
+
+    ANNOTATOR = "annotator", _("Annotator")
+    ADJUDICATION = "adjudication", _("Adjudication")

@@ -2,7 +2,8 @@
 
 "Newsroom" is a desk: three articles, one annotator each, assignments, a review in progress.
 "Clinic study" is a research project in blind mode with double annotation: two annotators
-annotate the same article independently.
+annotate the same articles independently; one article is adjudicated, the other awaits its
+curator.
 
 Loading is idempotent: users, articles and evidence are matched by natural keys, and an article's
 demo annotations are created only when it has none yet.
@@ -16,9 +17,17 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotations import anchoring, assigning, editing, revising, workflow
+from annotations import adjudicating, anchoring, assigning, editing, revising, workflow
 from annotations.choices import AssignmentState, Label, Role, Stance
-from annotations.models import Annotation, Article, Assignment, Evidence, Membership, Project
+from annotations.models import (
+    Adjudication,
+    Annotation,
+    Article,
+    Assignment,
+    Evidence,
+    Membership,
+    Project,
+)
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,10 @@ ARTICLES = [
 ]
 
 ARTICLES = [{**spec, "project": NEWSROOM} for spec in ARTICLES]
-# The study annotates the clinics story again, independently, twice.
+# The study annotates the clinics story and the bike-lanes story again, independently, twice:
+# the first is adjudicated, the second waits for its curator.
 ARTICLES.append({**ARTICLES[2], "project": STUDY})
+ARTICLES.append({**ARTICLES[1], "project": STUDY})
 
 EVIDENCE = [
     {
@@ -240,6 +251,39 @@ STEPS = [
     Step(
         3, "annotator2", Label.DENIAL, "“Not a single clinic is on a closure list,”", links_to=(11,)
     ),
+    Step(
+        4,
+        "annotator1",
+        Label.CLAIM,
+        "Protected bike lanes on Calle Mayor cut cycling injuries by 40% in their first year",
+    ),
+    Step(
+        4,
+        "annotator1",
+        Label.ATTRIBUTION,
+        "the city council said in a statement on Monday",
+        links_to=(13,),
+    ),
+    Step(
+        4, "annotator1", Label.CLAIM, "212 cycling admissions in 2025, against 251 the year before"
+    ),
+    Step(4, "annotator2", Label.CLAIM, "cut cycling injuries by 40% in their first year"),
+    Step(
+        4,
+        "annotator2",
+        Label.ATTRIBUTION,
+        "the city council said in a statement on Monday",
+        links_to=(16,),
+    ),
+    Step(
+        4, "annotator2", Label.CLAIM, "212 cycling admissions in 2025, against 251 the year before"
+    ),
+    Step(
+        4,
+        "annotator2",
+        Label.CLAIM,
+        "the council’s figure counted only collisions reported to the police",
+    ),
 ]
 
 # (article index, annotator, state, days until due): the desk's work, and the study's, done.
@@ -249,6 +293,8 @@ ASSIGNMENTS = [
     (2, "annotator1", AssignmentState.DONE, None),
     (3, "annotator1", AssignmentState.DONE, None),
     (3, "annotator2", AssignmentState.DONE, None),
+    (4, "annotator1", AssignmentState.DONE, None),
+    (4, "annotator2", AssignmentState.DONE, None),
 ]
 
 
@@ -270,6 +316,7 @@ def load() -> dict[str, str]:
         for index, username, state, due_in in ASSIGNMENTS:
             _assignment(articles[index], users[username], users["manager1"], state, due_in)
         _correct(articles[0], users["reviewer1"])
+        _adjudicate(articles[3], users["reviewer1"])
     return {spec.username: spec.password for spec in USERS}
 
 
@@ -288,6 +335,27 @@ def _correct(article: Article, reviewer) -> None:
             body=article.body.replace(old, new),
             note=CORRECTION_NOTE,
         )
+
+
+def _adjudicate(article: Article, curator) -> None:
+    """Settle the clinics study article once: annotator1's variant wins each disagreement."""
+    if Adjudication.objects.filter(article=article).exists():
+        return
+    adjudication = adjudicating.open_adjudication(user=curator, article=article)
+    for cluster in adjudicating.variants(article, adjudication):
+        for variant in cluster.variants:
+            if variant.decision == "open" and "annotator1" in variant.proposers:
+                adjudicating.accept(
+                    user=curator, adjudication=adjudication, annotations=variant.annotations
+                )
+                break
+    for cluster in adjudicating.variants(article, adjudication):
+        for variant in cluster.variants:
+            if variant.decision == "open":
+                adjudicating.reject(
+                    user=curator, adjudication=adjudication, annotations=variant.annotations
+                )
+    adjudicating.finish(user=curator, adjudication=adjudication)
 
 
 def _project(spec: dict) -> Project:

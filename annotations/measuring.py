@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from annotations import agreement
 from annotations.agreement import AlphaParts, Scores
-from annotations.choices import Anchor, AssignmentState, Label
+from annotations.choices import Anchor, AssignmentState, Label, Origin
 from annotations.models import Annotation, AnnotationLink, Article, ArticleAgreement, Project
 
 RULES = ("exact", "overlap")
@@ -53,7 +53,10 @@ def _annotations(article_ids: list[int], authors: set[int]) -> dict[int, list[tu
     rows: dict[int, list[tuple]] = defaultdict(list)
     for row in (
         Annotation.objects.filter(
-            article_id__in=article_ids, author_id__in=authors, anchor=Anchor.ANCHORED
+            article_id__in=article_ids,
+            author_id__in=authors,
+            anchor=Anchor.ANCHORED,
+            origin=Origin.ANNOTATOR,  # a curator's adjudicated set is not a third annotator
         )
         .order_by("article_id", "id")
         .values_list("article_id", "id", "version", "author_id", "start", "end", "label")

@@ -21,8 +21,15 @@ from annotations.models import Membership, Project
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-SETTINGS = frozenset(
-    {"name", "description", "guidelines", "annotators_per_article", "blind", "review_required"}
+# A project's settings, in the order forms and files list them.
+SETTINGS = (
+    "name",
+    "description",
+    "guidelines",
+    "annotators_per_article",
+    "blind",
+    "review_required",
+    "curator_may_annotate",
 )
 
 
@@ -30,7 +37,7 @@ def create_project(*, user: AbstractBaseUser, name: str, slug: str = "", **field
     """Make a project; whoever makes it manages it."""
     if not permissions.can_create_project(user):
         raise PermissionDenied(_("You may not create projects."))
-    unknown = set(fields) - SETTINGS
+    unknown = set(fields) - set(SETTINGS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("Not a project setting.")))
     project = Project(name=name.strip(), slug=slug or slugify(name)[:60], **fields)
@@ -48,7 +55,7 @@ def create_project(*, user: AbstractBaseUser, name: str, slug: str = "", **field
 def update_project(*, user: AbstractBaseUser, project: Project, changes: dict[str, Any]) -> Project:
     if not permissions.can_manage(user, project):
         raise PermissionDenied(_("Only the project’s managers change its settings."))
-    unknown = set(changes) - SETTINGS
+    unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("Not a project setting.")))
     for name, value in changes.items():

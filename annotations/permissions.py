@@ -179,6 +179,27 @@ def can_see_agreement(user: User, project: Any) -> bool:
     return has_role(user, project, SEES_ALL)
 
 
+def can_adjudicate(user: User, project: Any) -> bool:
+    """Curators are the project's reviewers: they open adjudication screens and settle them."""
+    return is_reviewer(user, project)
+
+
+def adjudication_refusal(user: User, article: Any, *, annotated: bool) -> str | None:
+    """Why the user may not adjudicate this article, or None when they may.
+
+    Four eyes: the curator is not one of the article's annotators, unless the project allows
+    that (and the adjudication then records it).
+    """
+    if not can_adjudicate(user, article):
+        return _("Only the project’s reviewers adjudicate its articles.")
+    if annotated and not article.project.curator_may_annotate:
+        return _(
+            "You annotated this article: another reviewer must adjudicate it (the project does "
+            "not let curators adjudicate their own work)."
+        )
+    return None
+
+
 def can_review_annotation(user: User, annotation: Any) -> bool:
     """Reviewers of its project review others' work, never their own."""
     return annotation.author_id != user.pk and is_reviewer(user, annotation)
@@ -196,6 +217,7 @@ ACTIONS = {
     "delete": can_delete_annotation,
     "review": can_review_annotation,
     "export": can_export,
+    "adjudicate": can_adjudicate,
 }
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations import permissions, searching, statuses
-from annotations.choices import Anchor, AssignmentState, Label, Status
+from annotations.choices import Anchor, AssignmentState, Label, Origin, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -34,7 +34,8 @@ def annotation_visibility(model: type[models.Model], user: User) -> Q:
 
     In each project where they hold a role: their own; everyone's once out of draft, except
     that in a blind project an annotator (who is not also a reviewer, exporter or manager
-    there) sees others' work on an article only once their own assignment on it is done.
+    there) sees others' work on an article only once their own assignment on it is done, or
+    the article has been adjudicated or opened up.
     Superusers see everything; a user with no role, nothing.
     """
     if permissions.is_admin(user):
@@ -55,8 +56,13 @@ def annotation_visibility(model: type[models.Model], user: User) -> Q:
         finished = assignments.objects.filter(
             article=OuterRef("article"), annotator=user, state=AssignmentState.DONE
         )
-        visible |= shared & Q(project__in=blind_projects) & Exists(finished)
+        # Adjudication (or a manager) ends blind mode for an article.
+        opened = Q(article__unblinded_at__isnull=False)
+        visible |= shared & Q(project__in=blind_projects) & (Exists(finished) | opened)
     return visible
+
+
+ANNOTATION_SETS = ("adjudicated", "annotators", "all")
 
 
 class AnnotationQuerySet(models.QuerySet):
@@ -122,6 +128,19 @@ class AnnotationQuerySet(models.QuerySet):
         revisions = related(related(self.model, "article"), "revisions")
         made = revisions.objects.filter(article=OuterRef("article"), number=OuterRef("revision"))
         return self.annotate(revision_date=Subquery(made.values("created_at")[:1]))
+
+    def in_set(self, name: str = "") -> AnnotationQuerySet:
+        """One of ANNOTATION_SETS: "adjudicated" (each article's adjudicated set),
+        "annotators" (every annotator's own work, for learning from disagreement), "all";
+        by default the adjudicated set in double-annotated projects and everything elsewhere.
+        """
+        if name == "adjudicated":
+            return self.filter(origin=Origin.ADJUDICATION)
+        if name == "annotators":
+            return self.filter(origin=Origin.ANNOTATOR)
+        if name == "all":
+            return self
+        return self.filter(Q(origin=Origin.ADJUDICATION) | Q(project__annotators_per_article__lt=2))
 
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")

@@ -28,6 +28,8 @@ ANNOTATION_FIELDS: dict[str, Kind] = {
     "submitted_at": "time",
     "reviewed_at": "time",
     "revision": "number",  # the article revision the offsets and quote count into
+    "origin": "text",  # an annotator's own, or the article's adjudicated set
+    "proposed_by": "text",  # adjudicated: the annotators who proposed it, comma-separated
 }
 
 

@@ -52,7 +52,7 @@ class Transition:
     verb: str
     sources: frozenset[str]
     target: str
-    actor: Literal["author", "reviewer", "system"]
+    actor: Literal["author", "reviewer", "curator", "system"]
     note_required: bool = False
 
 
@@ -108,6 +108,16 @@ TRANSITIONS: dict[str, Transition] = {
             Status.CHANGES_REQUESTED,
             "reviewer",
             note_required=True,
+        ),
+        # A curator settles what the article's annotators proposed: the span goes into the
+        # adjudicated set approved, the annotators having been the first pair of eyes. A span
+        # nobody proposed is submitted instead, for another reviewer.
+        Transition(
+            "adjudicate",
+            pgettext_lazy("review step", "adjudicate"),
+            frozenset({Status.DRAFT}),
+            Status.APPROVED,
+            "curator",
         ),
         # A correction of the article changed the words an approved annotation quotes: it goes
         # back to its author, with the reason, and through review again.

@@ -22,7 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotations import anchoring, shape
+from annotations.membership import SETTINGS
 from annotations.models import (
+    Adjudication,
     Annotation,
     AnnotationLink,
     Article,
@@ -35,15 +37,7 @@ from annotations.models import (
     ReviewEvent,
 )
 
-PROJECT_FIELDS = [
-    "slug",
-    "name",
-    "description",
-    "guidelines",
-    "annotators_per_article",
-    "blind",
-    "review_required",
-]
+PROJECT_FIELDS = ["slug", *SETTINGS]
 REANCHOR_COUNTS = ["mapped", "found", "proposed", "orphaned"]
 LEGACY_GROUP_ROLES = {"Annotators": "annotator", "Reviewers": "reviewer", "Exporters": "exporter"}
 FORMAT = "fact-check-workbench/2"
@@ -121,6 +115,7 @@ def _records() -> Iterator[dict[str, Any]]:
             "published_on": _when(article.published_on),
             "body": article.body,
             "revision": article.revision,
+            "unblinded_at": _when(article.unblinded_at),
             "created_by": article.created_by.username if article.created_by else None,
             "created_at": _when(article.created_at),
             "updated_at": _when(article.updated_at),
@@ -152,6 +147,11 @@ def _records() -> Iterator[dict[str, Any]]:
             "added_by": evidence.added_by.username if evidence.added_by else None,
             "created_at": _when(evidence.created_at),
         }
+    sources: dict[int, list[int]] = {}
+    for adjudicated, source in Annotation.derived_from.through.objects.values_list(
+        "from_annotation_id", "to_annotation_id"
+    ):
+        sources.setdefault(adjudicated, []).append(source)
     annotations = Annotation.objects.order_by("id").select_related(*shape.names("user"))
     for a in annotations.iterator(chunk_size=CHUNK):
         yield {
@@ -165,6 +165,7 @@ def _records() -> Iterator[dict[str, Any]]:
             "anchor": a.anchor,
             "proposed_start": a.proposed_start,
             "proposed_end": a.proposed_end,
+            "derived_from": sorted(keys["annotation"][pk] for pk in sources.get(a.pk, [])),
         }
     links = EvidenceLink.objects.order_by("id").select_related("added_by")
     for link in links.iterator(chunk_size=CHUNK):
@@ -210,6 +211,17 @@ def _records() -> Iterator[dict[str, Any]]:
             "created_at": _when(assignment.created_at),
             "done_at": _when(assignment.done_at),
         }
+    adjudications = Adjudication.objects.order_by("id").select_related("curator")
+    for adjudication in adjudications.prefetch_related("rejected").iterator(chunk_size=CHUNK):
+        yield {
+            "type": "adjudication",
+            "article": keys["article"][adjudication.article_id],
+            "curator": adjudication.curator.get_username(),
+            "curator_annotated": adjudication.curator_annotated,
+            "rejected": sorted(keys["annotation"][a.pk] for a in adjudication.rejected.all()),
+            "started_at": _when(adjudication.started_at),
+            "finished_at": _when(adjudication.finished_at),
+        }
 
 
 def _line(item: dict[str, Any]) -> str:
@@ -243,6 +255,7 @@ ORDER = [
     "link",
     "review_event",
     "assignment",
+    "adjudication",
     "end",
 ]
 
@@ -407,8 +420,8 @@ class _Loader:
     def _project(self, item: dict[str, Any]) -> None:
         # An empty database still has the project its migrations made: fill that one in.
         project = Project.objects.filter(slug=item["slug"]).first() or Project()
-        for name in PROJECT_FIELDS:
-            setattr(project, name, item[name])
+        for name in PROJECT_FIELDS:  # a setting newer than the file keeps its default
+            setattr(project, name, item.get(name, getattr(project, name)))
         project.created_at = item["created_at"]
         self._save(project, "project", item["key"])
 
@@ -437,6 +450,7 @@ class _Loader:
         article = Article(
             project_id=project_id,
             revision=item.get("revision", 1),
+            unblinded_at=item.get("unblinded_at"),
             title=item["title"],
             publisher=item["publisher"],
             byline=item["byline"],
@@ -481,6 +495,7 @@ class _Loader:
         stored = [*shape.names("text", "number", "time"), "version"]
         # Files from before revisions hold none of these: everything was on revision 1.
         later = {"revision": 1, "anchor": "anchored", "proposed_start": None, "proposed_end": None}
+        later |= {"origin": "annotator", "proposed_by": ""}  # nor these, before adjudication
         article_id = self._key("article", item["article"])
         annotation = Annotation(
             article_id=article_id,
@@ -493,6 +508,10 @@ class _Loader:
             },
         )
         self._save(annotation, "annotation", item["key"], item["updated_at"])
+        if item.get("derived_from"):
+            annotation.derived_from.set(
+                [self._key("annotation", key) for key in item["derived_from"]]
+            )
 
     def _evidence_link(self, item: dict[str, Any]) -> None:
         link = EvidenceLink(
@@ -514,6 +533,19 @@ class _Loader:
             created_at=item["created_at"],
         )
         self._save(link, None, None)
+
+    def _adjudication(self, item: dict[str, Any]) -> None:
+        article_id = self._key("article", item["article"])
+        adjudication = Adjudication(
+            article_id=article_id,
+            project_id=self.article_projects[article_id],
+            curator=self._user_named(item["curator"]),
+            curator_annotated=item["curator_annotated"],
+            started_at=item["started_at"],
+            finished_at=item["finished_at"],
+        )
+        self._save(adjudication, None, None)
+        adjudication.rejected.set([self._key("annotation", key) for key in item["rejected"]])
 
     def _review_event(self, item: dict[str, Any]) -> None:
         event = ReviewEvent(

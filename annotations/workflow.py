@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotations import concurrency, permissions, statuses
-from annotations.choices import Anchor, Status
+from annotations.choices import Anchor, Origin, Status
 from annotations.models import Annotation, ReviewEvent
 from annotations.statuses import TRANSITIONS
 
@@ -59,6 +59,16 @@ def check(name: str, *, annotation: Annotation, user: AbstractBaseUser, note: st
                 _("Only reviewers can %(step)s annotations.") % {"step": transition.verb},
                 code="forbidden",
             )
+    if transition.actor == "curator" and not (
+        annotation.origin == Origin.ADJUDICATION
+        and annotation.author_id == user.pk
+        and permissions.can_adjudicate(user, annotation)
+    ):
+        raise WorkflowError(
+            _("Only the curator of an article’s adjudication can %(step)s its annotations.")
+            % {"step": transition.verb},
+            code="forbidden",
+        )
     if annotation.status not in transition.sources:
         raise WorkflowError(
             _("Cannot %(step)s an annotation that is %(status)s.")
@@ -84,7 +94,7 @@ def available(annotation: Annotation, user: AbstractBaseUser) -> list[str]:
     """Return the names of the transitions this user may take now (for buttons and menus)."""
     allowed = []
     for name, transition in TRANSITIONS.items():
-        if transition.actor == "system":
+        if transition.actor in ("system", "curator"):  # taken by the workbench, not by buttons
             continue
         try:
             check(
@@ -116,7 +126,7 @@ def perform(
         locked.status = transition.target
         locked.version += 1
         fields = ["status", "version", "updated_at"]
-        if transition.actor == "reviewer":
+        if transition.actor in ("reviewer", "curator"):
             locked.reviewer = user
             locked.reviewed_at = now
             locked.review_note = note

@@ -2,9 +2,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations import measuring, permissions
-from annotations.choices import Status
+from annotations import adjudicating, measuring, permissions
+from annotations.choices import Origin, Status
 from annotations.models import (
+    Adjudication,
     Annotation,
     AnnotationLink,
     Article,
@@ -65,14 +66,23 @@ def test_demo_shows_projects_roles_assignments_and_double_annotation(settings):
     assert permissions.can_manage(users["manager1"], study)
     assert not permissions.can_export(users["exporter1"], study)
     assert study.blind and study.annotators_per_article == 2
-    (story,) = study.articles.all()
-    assert set(story.annotations.values_list("author__username", flat=True)) == {
-        "annotator1",
-        "annotator2",
+    clinics, bikes = study.articles.order_by("pk")
+    for story in (clinics, bikes):
+        own = story.annotations.filter(origin=Origin.ANNOTATOR)
+        assert set(own.values_list("author__username", flat=True)) == {"annotator1", "annotator2"}
+        assert not own.filter(status=Status.DRAFT).exists()  # marked done: submitted
+    agreed = measuring.summary(study)  # both marked both done: the study's agreement shows
+    assert agreed["articles"] == 2 and list(agreed["pairs"]) == ["annotator1|annotator2"]
+    # The clinics story is adjudicated (its set approved, blind mode over); the bike-lanes
+    # story waits for a curator, with disagreements to settle.
+    assert clinics.adjudication.finished and clinics.unblinded_at is not None
+    settled = clinics.annotations.filter(origin=Origin.ADJUDICATION)
+    assert settled.count() == 3 and set(settled.values_list("status", flat=True)) == {
+        Status.APPROVED
     }
-    assert not story.annotations.filter(status=Status.DRAFT).exists()  # marked done: submitted
-    agreed = measuring.summary(study)  # both marked it done: the study's agreement shows
-    assert agreed["articles"] == 1 and list(agreed["pairs"]) == ["annotator1|annotator2"]
+    assert settled.filter(outgoing_links__isnull=False).exists()  # denial -> claim carried
+    assert not Adjudication.objects.filter(article=bikes).exists()
+    assert sum(c.disputed for c in adjudicating.variants(bikes)) >= 2
     states = set(
         Assignment.objects.filter(article__project=newsroom).values_list("state", flat=True)
     )

@@ -44,6 +44,7 @@ def test_everything_round_trips_through_an_empty_database(tmp_path):
         "membership",
         "assignment",
         "revision",
+        "adjudication",
         "end",
     }
     counts = (Article.objects.count(), Annotation.objects.count(), ReviewEvent.objects.count())

@@ -65,6 +65,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "mark-done": expect(302, 200, 404, 404, 404, 404, norole=403, outsider=404),
     "project-guidelines": LOGGED_IN | {"outsider": 404},
     "article-revisions": LOGGED_IN | {"outsider": 404},
+    # Adjudication compares annotators: the project's reviewers, exporters and managers.
+    "article-adjudicate": expect(302, 403, 403, 200, 200, 200, norole=403, outsider=404),
+    "api-adjudication": expect(401, 403, 403, 200, 200, 200, norole=403, outsider=404),
+    **{
+        f"api-adjudication-{step}": API_GET_NOT_ALLOWED
+        for step in ("accept", "add", "reject", "reopen", "finish")
+    },
+    "api-adjudicated-annotation": API_GET_NOT_ALLOWED,
     "article-correct": expect(302, 405, 405, 405, 405, 405, norole=403),  # a POST
     "login": EVERYONE_OK,
     "logout": NOT_ALLOWED,  # log-out is a POST
@@ -283,7 +291,7 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
         target = ids[OBJECT_FOR_MODEL.get(model, "submitted")]
     elif "assignment" in key or key == "mark-done":
         target = ids["assignment"]
-    elif "article" in key:
+    elif "article" in key or "adjudicat" in key:
         target = ids["article"]
     elif "evidence-detail" in key:
         target = ids["evidence"]
@@ -296,6 +304,7 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
     url = re.sub(r"\(\?P<evidence_id>[^)]+\)", str(ids["evidence"]), url)
     url = re.sub(r"\(\?P<target_id>[^)]+\)", str(ids["draft"]), url)
     url = re.sub(r"\(\?P<membership_id>[^)]+\)", "1", url)
+    url = url.replace("<int:annotation_id>", str(ids["draft"]))
     url = re.sub(r"\(\?P<number>[^)]+\)", "1", url)
     url = re.sub(r"\(\?P<slug>[^)]+\)", ids["slug"], url)
     url = url.replace("<slug:slug>", ids["slug"])

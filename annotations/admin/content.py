@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import editing, permissions, statuses
+from annotations import adjudicating, editing, permissions, statuses
 from annotations.admin.filters import FullTextSearch, ProjectListFilter
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role
@@ -91,8 +93,9 @@ class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
     list_select_related = ["project"]
     list_filter = [ProjectListFilter, "publisher"]
     search_fields = ["title"]  # shows the search box; FullTextSearch decides what it searches
-    readonly_fields = ["body_hash", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["body_hash", "created_by", "created_at", "updated_at", "unblinded_at"]
     inlines = [ArticleAnnotationInline]
+    actions = ["open_up"]
     show_full_result_count = False
     ordering = ["-created_at", "-id"]
 
@@ -147,6 +150,23 @@ class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
         if self._reviewed(obj):
             return permissions.is_admin(request.user)
         return permissions.can_manage(request.user, obj)
+
+    @admin.action(description=gettext_lazy("Open up to annotators (end blind mode)"))
+    def open_up(self, request: HttpRequest, queryset: QuerySet) -> None:
+        opened = refused = 0
+        for article in queryset.select_related("project"):
+            try:
+                adjudicating.unblind(user=request.user, article=article)
+            except PermissionDenied:
+                refused += 1
+            else:
+                opened += 1
+        self.message_user(
+            request,
+            _("%(opened)s opened up; %(refused)s refused (only their project’s managers may).")
+            % {"opened": opened, "refused": refused},
+            messages.SUCCESS if not refused else messages.WARNING,
+        )
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)

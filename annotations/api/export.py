@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import django_filters
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,10 +20,12 @@ from rest_framework.views import APIView
 from annotations import permissions, statuses
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
 from annotations.api.responses import fast_json
+from annotations.choices import Status
 from annotations.export import pages
 from annotations.export.formats import FORMATS, Format, snapshot
 from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
+from annotations.querysets import ANNOTATION_SETS
 
 
 class ExportFilter(AnnotationFilter):
@@ -80,6 +83,16 @@ class AnnotationExportView(APIView):
             OpenApiParameter("after", OpenApiTypes.INT, description="Page cursor (json, w3c)."),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 1000; default 100."),
             OpenApiParameter(
+                "set",
+                OpenApiTypes.STR,
+                enum=list(ANNOTATION_SETS),
+                description="Which annotations: `adjudicated` (each article's adjudicated set, "
+                "with `proposed_by`), `annotators` (every annotator's own work with its "
+                "`author`, for training on disagreement; every status but draft unless "
+                "`status` says otherwise) or `all`. Default: the adjudicated set in projects "
+                "with two or more annotators per article, everything in the others.",
+            ),
+            OpenApiParameter(
                 "start", OpenApiTypes.INT, description="w3c: startIndex, carried by next links."
             ),
             OpenApiParameter(
@@ -125,9 +138,16 @@ class AnnotationExportView(APIView):
     def _filtered(self, request: Request):
         params = request.query_params.copy()
         params.pop("format", None)
-        base = Annotation.objects.exportable_by(request.user)
+        chosen = params.pop("set", [""])[-1]
+        if chosen and chosen not in ANNOTATION_SETS:
+            raise ValidationError({"set": f"One of {', '.join(ANNOTATION_SETS)}."})
+        base = Annotation.objects.exportable_by(request.user).in_set(chosen)
         if "status" not in params:
-            base = base.filter(statuses.exported_by_default())
+            base = base.filter(
+                ~Q(status=Status.DRAFT)
+                if chosen == "annotators"
+                else statuses.exported_by_default()
+            )
         filterset = ExportFilter(params, queryset=base, request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -38,6 +38,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "annotators_per_article",
             "blind",
             "review_required",
+            "curator_may_annotate",
             "my_roles",
             "created_at",
         ]
@@ -59,6 +60,7 @@ class ProjectCreateSerializer(StrictSerializer):
     annotators_per_article = serializers.IntegerField(min_value=1, max_value=20, required=False)
     blind = serializers.BooleanField(required=False)
     review_required = serializers.BooleanField(required=False)
+    curator_may_annotate = serializers.BooleanField(required=False)
 
 
 class ProjectUpdateSerializer(ProjectCreateSerializer):

@@ -1,6 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from annotations.api.adjudication import (
+    AdjudicatedAnnotationView,
+    AdjudicationStepView,
+    AdjudicationView,
+)
 from annotations.api.export import AnnotationExportView
 from annotations.api.projects import AssignmentViewSet, ProjectViewSet
 from annotations.api.views import AnnotationViewSet, ArticleViewSet, EvidenceViewSet
@@ -14,5 +19,19 @@ router.register("assignments", AssignmentViewSet, basename="api-assignment")
 
 urlpatterns = [
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),
+    path("articles/<int:pk>/adjudication/", AdjudicationView.as_view(), name="api-adjudication"),
+    *(
+        path(
+            f"articles/<int:pk>/adjudication/{step}/",
+            AdjudicationStepView.as_view(step=step),
+            name=f"api-adjudication-{step}",
+        )
+        for step in ("accept", "add", "reject", "reopen", "finish")
+    ),
+    path(
+        "articles/<int:pk>/adjudication/annotations/<int:annotation_id>/",
+        AdjudicatedAnnotationView.as_view(),
+        name="api-adjudicated-annotation",
+    ),
     *router.urls,
 ]

@@ -14,9 +14,16 @@ from annotations.models.content import (
     WebURLFormField,
     http_url_validator,
 )
-from annotations.models.projects import ArticleAgreement, Assignment, Membership, Project
+from annotations.models.projects import (
+    Adjudication,
+    ArticleAgreement,
+    Assignment,
+    Membership,
+    Project,
+)
 
 __all__ = [
+    "Adjudication",
     "Annotation",
     "AnnotationLink",
     "Article",

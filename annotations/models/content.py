@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations import anchoring, linking
-from annotations.choices import Anchor, Label, LinkKind, Stance, Status
+from annotations.choices import Anchor, Label, LinkKind, Origin, Stance, Status
 from annotations.inputs import normalise_url
 from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, ProjectScopedQuerySet
 
@@ -79,6 +79,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # When annotators of a blind project were shown each other's work on it: on adjudication,
+    # or when a manager opened it up.
+    unblinded_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ArticleQuerySet.as_manager()
@@ -206,6 +209,13 @@ class Annotation(models.Model):
     )
     anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.ANCHORED)
     # Where a correction may have moved it (anchor "proposed"), for a person to confirm.
+    # An adjudicated annotation is authored by its curator; it names the annotators who
+    # proposed it (empty for a span the curator added) and the annotations it was made from.
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.ANNOTATOR)
+    proposed_by = models.CharField(max_length=1000, blank=True)
+    derived_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="adjudicated_as"
+    )
     proposed_start = models.PositiveIntegerField(null=True, blank=True)
     proposed_end = models.PositiveIntegerField(null=True, blank=True)
 
@@ -243,6 +253,14 @@ class Annotation(models.Model):
                 condition=Q(anchor=Anchor.PROPOSED, proposed_end__gt=F("proposed_start"))
                 | Q(proposed_start__isnull=True, proposed_end__isnull=True),
                 name="annotation_proposal_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=Origin.values), name="annotation_origin_valid"
+            ),
+            # Only an adjudicated annotation was proposed by others.
+            models.CheckConstraint(
+                condition=Q(origin=Origin.ADJUDICATION) | Q(proposed_by=""),
+                name="annotation_proposers_only_adjudicated",
             ),
             # A rejection or a request for changes always tells the author why.
             models.CheckConstraint(

@@ -31,6 +31,11 @@ class Project(models.Model):
     review_required = models.BooleanField(
         default=True, help_text="Exports hold approved work only; otherwise submitted too."
     )
+    curator_may_annotate = models.BooleanField(
+        default=False,
+        help_text="A curator may adjudicate an article they annotated themselves (four eyes "
+        "then rest on the other annotators; the adjudication says so).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
@@ -142,3 +147,37 @@ class ArticleAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} ({self.score})"
+
+
+class Adjudication(models.Model):
+    """A curator settling an article's double annotation into its adjudicated set.
+
+    The set itself is the article's annotations of origin "adjudication"; this row holds who
+    curates, since when, whether they had annotated the article themselves (allowed only where
+    the project says so), which annotators' annotations they turned down, and when they
+    finished.
+    """
+
+    article = models.OneToOneField(
+        "annotations.Article", on_delete=models.CASCADE, related_name="adjudication"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="adjudications")
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications"
+    )
+    curator_annotated = models.BooleanField(default=False)
+    rejected = models.ManyToManyField("annotations.Annotation", blank=True, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["rejected"])
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Adjudication of {self.article_id} by {self.curator}"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.article_list, name="article-list"),
     path("home/", views.home, name="home"),  # where log-in leads
     path("articles/<int:pk>/", views.article_detail, name="article-detail"),
+    path("articles/<int:pk>/adjudicate/", views.article_adjudicate, name="article-adjudicate"),
     path("articles/<int:pk>/correct/", views.article_correct, name="article-correct"),
     path("articles/<int:pk>/revisions/", views.article_revisions, name="article-revisions"),
     path("work/", views.my_work, name="my-work"),

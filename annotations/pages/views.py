@@ -171,7 +171,37 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignment": assignment,
             "revision": revision,
             "can_revise": permissions.can_revise(user, article),
+            "can_adjudicate": article.project.annotators_per_article > 1
+            and permissions.can_see_agreement(user, article.project),
         },
+    )
+
+
+@role_required
+def article_adjudicate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The adjudication screen: the annotators' variants side by side, the set being built.
+
+    The page carries the text; the variants and decisions come from the API
+    (/api/v1/articles/{id}/adjudication/), which also checks every step.
+    """
+    article = get_object_or_404(
+        Article.objects.visible_to(request.user).select_related("project"), pk=pk
+    )
+    if not permissions.can_see_agreement(request.user, article.project):
+        raise PermissionDenied(
+            _("Adjudication compares annotators’ work: the project’s reviewers see it.")
+        )
+    screen = {
+        "article": {"id": article.pk, "title": article.title, "body": article.body},
+        "user": request.user.get_username(),
+        "labels": dict(Label.choices),
+        "statuses": dict(Status.choices),
+        "api": "/api/v1/",
+    }
+    return render(
+        request,
+        "annotations/adjudicate.html",
+        {"article": article, "screen": screen},
     )
 
 
@@ -291,6 +321,12 @@ def export(request: HttpRequest) -> HttpResponse:
             "projects": projects,
             "labels": Label.choices,
             "statuses": Status.choices,
+            "sets": [
+                ("", _("Adjudicated where double-annotated (the default)")),
+                ("adjudicated", _("Adjudicated sets only")),
+                ("annotators", _("Each annotator’s own, with their name")),
+                ("all", _("Everything")),
+            ],
             "formats": [
                 ("jsonl", "JSON Lines (one annotation per line)"),
                 ("csv", "CSV (spreadsheets)"),
