@@ -12,7 +12,7 @@ PORT ?= 8000
 WORKERS ?= 3
 THREADS ?= 8
 
-.PHONY: run serve test lint format check bench bench-reanchor load lock clean messages
+.PHONY: run worker serve test lint format check bench bench-reanchor load lock clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ $(TEST_STAMP): $(APP_STAMP)
 run: $(APP_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py worker & trap 'kill $$!' EXIT; $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## worker: background jobs (fetching pages, feeds, re-fetches) and their schedule; run several,
+## on several machines if you like, against the same database.
+worker: $(APP_STAMP)
+	$(BIN)/python manage.py worker
 
 ## serve: production mode (DEBUG off, gunicorn, whitenoise) on http://127.0.0.1:8000 against
 ## DATABASE_URL. TLS is the proxy's job: plain HTTP here, so no SSL redirect or secure cookies.

@@ -63,3 +63,16 @@ class Origin(models.TextChoices):
 
     ANNOTATOR = "annotator", _("Annotator")
     ADJUDICATION = "adjudication", _("Adjudication")
+
+
+class FetchReason(models.TextChoices):
+    URL = "url", _("Added by URL")
+    FEED = "feed", _("From a feed")
+    REFETCH = "refetch", _("Re-fetch")
+
+
+class FetchState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

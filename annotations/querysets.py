@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations import permissions, searching, statuses
@@ -206,6 +206,31 @@ class ArticleQuerySet(models.QuerySet):
         counts = {f"n_{label}": count(label=label) for label in Label.values}
         counts |= {f"n_{status}": count(status=status) for status in Status.values}
         return self.annotate(n_annotations=count(), **counts)
+
+    def corrected_since_annotated_by(self, user: User) -> ArticleQuerySet:
+        """Articles corrected (a new revision, typed in or caught by a re-fetch) after the user
+        first annotated them, latest correction first, with `corrected_at` and its `note`."""
+        latest = (
+            related(self.model, "revisions")
+            .objects.filter(article=OuterRef("pk"))
+            .order_by("-number")
+        )
+        mine = (
+            related(self.model, "annotations")
+            .objects.filter(article=OuterRef("pk"), author=user)
+            .order_by("created_at")
+            .values("created_at")[:1]
+        )
+        return (
+            self.filter(revision__gt=1)
+            .annotate(
+                corrected_at=Subquery(latest.values("created_at")[:1]),
+                correction=Subquery(latest.values("note")[:1]),
+                first_mine=Subquery(mine),
+            )
+            .filter(first_mine__isnull=False, corrected_at__gt=F("first_mine"))
+            .order_by("-corrected_at")
+        )
 
     def with_visible_annotations(self, user: User) -> ArticleQuerySet:
         """Prefetch, as `visible_annotations`, the annotations the user may see, in text order."""

@@ -18,8 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from annotations import ingesting
 from annotations.choices import Status
-from annotations.models import Article, Assignment, Project
+from annotations.models import Article, Assignment, Feed, Fetch, Project
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -73,6 +74,14 @@ EXPECTED: dict[str, dict[str, int]] = {
         for step in ("accept", "add", "reject", "reopen", "finish")
     },
     "api-adjudicated-annotation": API_GET_NOT_ALLOWED,
+    # Adding from the web: whoever may add articles somewhere (not exporters).
+    "article-from-url": expect(302, 200, 200, 200, 403, 200, norole=403),
+    "fetch-detail": LOGGED_IN | {"outsider": 404},
+    "api-fetch-list": API,
+    "api-fetch-detail": API | {"outsider": 404},
+    "api-feed-list": API,
+    "api-feed-detail": API_GET_NOT_ALLOWED,  # DELETE only
+    "api-article-refetch": API_GET_NOT_ALLOWED,
     "article-correct": expect(302, 405, 405, 405, 405, 405, norole=403),  # a POST
     "login": EVERYONE_OK,
     "logout": NOT_ALLOWED,  # log-out is a POST
@@ -139,6 +148,9 @@ REVIEWER_ADMIN = {
     "annotations_evidence": {"view"},
     "annotations_project": {"view"},
     "annotations_assignment": {"view"},
+    "annotations_fetch": {"view"},
+    "annotations_feed": {"view"},
+    "django_tasks_database_dbtaskresult": set(),  # background jobs: superusers
     "auth_group": set(),
     "auth_user": set(),
     "authtoken_tokenproxy": set(),
@@ -151,6 +163,9 @@ NOBODY = {
     ("annotations_reviewqueue", "add"),
     ("annotations_reviewqueue", "delete"),
     ("annotations_annotation", "add"),
+    ("annotations_fetch", "add"),
+    ("django_tasks_database_dbtaskresult", "add"),
+    ("django_tasks_database_dbtaskresult", "delete"),
     ("axes_accessattempt", "add"),
     ("axes_accesslog", "add"),
     ("axes_accessfailurelog", "add"),
@@ -238,7 +253,13 @@ def world():
     attempt = AccessAttempt.objects.create(**where, failures_since_start=1, attempt_time=now)
     access_log = AccessLog.objects.create(**where, attempt_time=now)
     failure_log = AccessFailureLog.objects.create(**where, attempt_time=now)
+    fetch = Fetch.objects.create(project=project, url="https://example.org/a", reason="url")
+    feed = Feed.objects.create(project=project, url="https://example.org/feed.xml")
+    task = ingesting.poll_feed_job.enqueue(feed.pk)
     ids = {
+        "fetch": fetch.pk,
+        "feed": feed.pk,
+        "task": task.id,
         "article": article.pk,
         "draft": draft.pk,
         "submitted": submitted.pk,
@@ -268,6 +289,9 @@ OBJECT_FOR_MODEL = {
     "annotations_evidence": "evidence",
     "annotations_project": "project",
     "annotations_assignment": "assignment",
+    "annotations_fetch": "fetch",
+    "annotations_feed": "feed",
+    "django_tasks_database_dbtaskresult": "task",
     "auth_group": "group",
     "auth_user": "user",
     "authtoken_tokenproxy": "user",  # DRF's TokenProxy is keyed by its user in admin
@@ -289,6 +313,10 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
         return "/admin/autocomplete/"
     if model:
         target = ids[OBJECT_FOR_MODEL.get(model, "submitted")]
+    elif "fetch-" in key:
+        target = ids["fetch"]
+    elif "feed-" in key:
+        target = ids["feed"]
     elif "assignment" in key or key == "mark-done":
         target = ids["assignment"]
     elif "article" in key or "adjudicat" in key:

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "annotations",
 ]
 
@@ -144,6 +146,18 @@ CACHES = {"default": _cache()}
 
 # The largest body a request may carry. The API takes articles of up to 2,000,000 characters;
 # sent as JSON with every character escaped (\ud83d\ude80: 12 bytes) that is 24 MB.
+# Background jobs (fetching pages, polling feeds): django-tasks with its database backend, on
+# whichever database the workbench uses; `make worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Fetching pages from the web (fetching.py). Internal addresses are refused; a network listed
+# here (CIDR, comma-separated) is allowed anyway: for tests and intranet sites only.
+FETCH_ALLOWED_NETWORKS = env_list("FETCH_ALLOWED_NETWORKS", [])
+FETCH_TIMEOUT = env_int("FETCH_TIMEOUT_SECONDS", 10)
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10_000_000)
+FETCH_MAX_REDIRECTS = env_int("FETCH_MAX_REDIRECTS", 5)
+REFETCH_HOURS = env_int("REFETCH_HOURS", 24)  # tracked articles are fetched again this often
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_MAX_BYTES", 25 * 1024 * 1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -251,9 +265,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "LabelEnum": "annotations.models.Label",
-        "StatusEnum": "annotations.models.Status",
-        "StanceEnum": "annotations.models.Stance",
+        "LabelEnum": "annotations.choices.Label",
+        "StatusEnum": "annotations.choices.Status",
+        "StanceEnum": "annotations.choices.Stance",
+        "AssignmentStateEnum": "annotations.choices.AssignmentState",
+        "FetchStateEnum": "annotations.choices.FetchState",
+        "FetchReasonEnum": "annotations.choices.FetchReason",
     },
 }
 

@@ -1,3 +1,3 @@
 """Django admin: the review queue, projects, and management of articles, annotations, evidence."""
 
-from annotations.admin import content, projects, review  # noqa: F401  (registers the admins)
+from annotations.admin import content, projects, review, sources  # noqa: F401  (registers them)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import adjudicating, editing, permissions, statuses
+from annotations import adjudicating, editing, ingesting, permissions, statuses
 from annotations.admin.filters import FullTextSearch, ProjectListFilter
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role
@@ -93,9 +93,17 @@ class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
     list_select_related = ["project"]
     list_filter = [ProjectListFilter, "publisher"]
     search_fields = ["title"]  # shows the search box; FullTextSearch decides what it searches
-    readonly_fields = ["body_hash", "created_by", "created_at", "updated_at", "unblinded_at"]
+    readonly_fields = [
+        "body_hash",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "unblinded_at",
+        "canonical_url",
+        "site_name",
+    ]
     inlines = [ArticleAnnotationInline]
-    actions = ["open_up"]
+    actions = ["open_up", "refetch_now"]
     show_full_result_count = False
     ordering = ["-created_at", "-id"]
 
@@ -151,22 +159,31 @@ class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
             return permissions.is_admin(request.user)
         return permissions.can_manage(request.user, obj)
 
-    @admin.action(description=gettext_lazy("Open up to annotators (end blind mode)"))
-    def open_up(self, request: HttpRequest, queryset: QuerySet) -> None:
-        opened = refused = 0
+    def _each(self, request: HttpRequest, queryset: QuerySet, act, told: str) -> None:
+        """Run `act` on each selected article the user may act on; say how many were done
+        and how many were refused (`told` has %(done)s and %(skipped)s)."""
+        done = skipped = 0
         for article in queryset.select_related("project"):
             try:
-                adjudicating.unblind(user=request.user, article=article)
-            except PermissionDenied:
-                refused += 1
+                act(user=request.user, article=article)
+            except (PermissionDenied, ValidationError):
+                skipped += 1
             else:
-                opened += 1
-        self.message_user(
-            request,
-            _("%(opened)s opened up; %(refused)s refused (only their project’s managers may).")
-            % {"opened": opened, "refused": refused},
-            messages.SUCCESS if not refused else messages.WARNING,
+                done += 1
+        level = messages.SUCCESS if not skipped else messages.WARNING
+        self.message_user(request, told % {"done": done, "skipped": skipped}, level)
+
+    @admin.action(description=gettext_lazy("Open up to annotators (end blind mode)"))
+    def open_up(self, request: HttpRequest, queryset: QuerySet) -> None:
+        told = _("%(done)s opened up; %(skipped)s refused (only their project’s managers may).")
+        self._each(request, queryset, adjudicating.unblind, told)
+
+    @admin.action(description=gettext_lazy("Re-fetch now (catch corrections)"))
+    def refetch_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        told = _(
+            "%(done)s queued; %(skipped)s skipped (not from the web, or not yours to correct)."
         )
+        self._each(request, queryset, ingesting.refetch, told)
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)

@@ -8,6 +8,7 @@ from annotations.api.adjudication import (
 )
 from annotations.api.export import AnnotationExportView
 from annotations.api.projects import AssignmentViewSet, ProjectViewSet
+from annotations.api.sources import FeedViewSet, FetchViewSet
 from annotations.api.views import AnnotationViewSet, ArticleViewSet, EvidenceViewSet
 
 router = SimpleRouter()
@@ -16,6 +17,8 @@ router.register("annotations", AnnotationViewSet, basename="api-annotation")
 router.register("evidence", EvidenceViewSet, basename="api-evidence")
 router.register("projects", ProjectViewSet, basename="api-project")
 router.register("assignments", AssignmentViewSet, basename="api-assignment")
+router.register("fetches", FetchViewSet, basename="api-fetch")
+router.register("feeds", FeedViewSet, basename="api-feed")
 
 urlpatterns = [
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),

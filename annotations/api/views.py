@@ -6,7 +6,12 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -16,6 +21,7 @@ from rest_framework.response import Response
 
 from annotations import (
     editing,
+    ingesting,
     inputs,
     membership,
     permissions,
@@ -24,6 +30,7 @@ from annotations import (
     workflow,
 )
 from annotations.api import serializers as s
+from annotations.api import sources
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFilter
 from annotations.api.idempotency import idempotent
@@ -71,9 +78,24 @@ def parse_if_match(header: str) -> int | None:
         responses=s.ArticleDetailSerializer,
     ),
     create=extend_schema(
-        summary="Add an article (its text is normalised to NFC, \\n line endings)",
-        request=s.ArticleCreateSerializer,
-        responses={201: s.ArticleDetailSerializer},
+        summary="Add an article: its text, or a URL to fetch it from",
+        description=(
+            "With `body`, the article is stored at once (its text normalised to NFC, \\n line "
+            "endings): 201. With `url` and no body, the page is fetched in the background and "
+            "its text, title, byline, date and site extracted: 202 with the fetch to follow "
+            "(`Location`: /api/v1/fetches/{id}/), or 200 with the article the project already "
+            "has for that page."
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="ArticleCreateOrFetch",
+            serializers=[s.ArticleCreateSerializer, sources.ArticleFromUrlSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: s.ArticleDetailSerializer,
+            200: s.ArticleDetailSerializer,
+            202: sources.FetchSerializer,
+        },
     ),
 )
 class ArticleViewSet(
@@ -210,10 +232,29 @@ class ArticleViewSet(
         runs = revising.changes_between(article, start, to)
         return Response({"from": start, "to": to, "diff": runs})
 
+    @extend_schema(
+        summary="Fetch the article again now, to catch a correction",
+        request=None,
+        responses={202: sources.FetchSerializer},
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def refetch(self, request: Request, pk: str | None = None) -> Response:
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        fetch = ingesting.refetch(user=request.user, article=article)
+        return Response(sources.FetchSerializer(fetch).data, status=status.HTTP_202_ACCEPTED)
+
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_create_article(request.user):
             raise PermissionDenied("You may not add articles to any project.")
+        given = request.data if isinstance(request.data, dict) else {}
+        if "url" in given and "body" not in given:  # a page to fetch, not a text
+            existing, queued = sources.add_from_url(request, self.get_serializer_context())
+            if queued is not None:
+                return queued
+            stored = self.get_queryset().get(pk=existing.pk)
+            body = s.ArticleDetailSerializer(stored, context=self.get_serializer_context()).data
+            return Response(body, status=status.HTTP_200_OK)
         data = s.ArticleCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

@@ -21,6 +21,7 @@ from annotations.models.projects import (
     Membership,
     Project,
 )
+from annotations.models.sources import Feed, FeedItem, Fetch
 
 __all__ = [
     "Adjudication",
@@ -32,6 +33,9 @@ __all__ = [
     "Assignment",
     "Evidence",
     "EvidenceLink",
+    "Feed",
+    "FeedItem",
+    "Fetch",
     "IdempotencyRecord",
     "Membership",
     "Project",

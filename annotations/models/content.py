@@ -79,6 +79,14 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # From the web (ingesting.py): the page's own address for itself, its site, and whether it
+    # is re-fetched on a schedule to catch corrections.
+    canonical_url = WebURLField(max_length=2000, blank=True)
+    site_name = models.CharField(max_length=200, blank=True)
+    tracked = models.BooleanField(
+        default=False, help_text="Re-fetched on a schedule; a changed text becomes a revision."
+    )
+    next_refetch_at = models.DateTimeField(null=True, blank=True)
     # When annotators of a blind project were shown each other's work on it: on adjudication,
     # or when a manager opened it up.
     unblinded_at = models.DateTimeField(null=True, blank=True)
@@ -96,12 +104,22 @@ class Article(models.Model):
             ),
             models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
+            # One article per page and project: adding it again opens this one.
+            models.UniqueConstraint(
+                fields=["project", "canonical_url"],
+                condition=~Q(canonical_url=""),
+                name="article_canonical_url_once",
+            ),
         ]
         indexes = [
             # Article list filtered by publisher.
             models.Index(fields=["publisher"], name="article_publisher_idx"),
             # A project's article list, newest first.
             models.Index(fields=["project", "-created_at", "-id"], name="article_project_idx"),
+            # Tracked articles due for a re-fetch.
+            models.Index(
+                fields=["next_refetch_at"], condition=Q(tracked=True), name="article_refetch_idx"
+            ),
         ]
 
     def __str__(self) -> str:

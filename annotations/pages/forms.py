@@ -41,3 +41,25 @@ class ArticleForm(forms.ModelForm):
 
     def clean_project(self) -> Project | None:
         return self.cleaned_data.get("project") or self.only_project
+
+
+class ArticleFromUrlForm(forms.Form):
+    """Add an article from its web address: the page is fetched in the background."""
+
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), label=_("Project"))
+    url = forms.CharField(
+        label=_("Web address"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "url"}),
+    )
+    tracked = forms.BooleanField(
+        required=False,
+        label=_("Re-fetch it daily to catch corrections"),
+    )
+
+    def __init__(self, *args, projects: QuerySet[Project] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = (
+            projects if projects is not None else Project.objects.none()
+        )
+        self.fields["project"].empty_label = None

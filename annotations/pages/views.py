@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from annotations import (
     assigning,
     editing,
+    ingesting,
     inputs,
     permissions,
     revising,
@@ -32,8 +33,8 @@ from annotations import (
 )
 from annotations.choices import Anchor, Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
-from annotations.models import Annotation, Article, Assignment, Project
-from annotations.pages.forms import ArticleForm
+from annotations.models import Annotation, Article, Assignment, Fetch, Project
+from annotations.pages.forms import ArticleForm, ArticleFromUrlForm
 from annotations.rendering import markdown_to_html
 
 PAGE_SIZE = 25
@@ -206,6 +207,48 @@ def article_adjudicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required
+@require_http_methods(["GET", "POST"])
+def article_from_url(request: HttpRequest) -> HttpResponse:
+    """Add an article by its web address (also where the bookmarklet lands, with ?url=)."""
+    projects = Project.objects.where(request.user, permissions.ADDS_ARTICLES)
+    if not projects.exists():
+        raise PermissionDenied(_("You may not add articles to any project."))
+    if request.method == "POST":
+        form = ArticleFromUrlForm(request.POST, projects=projects)
+        if form.is_valid():
+            try:
+                article, fetch = ingesting.add_url(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("url", exc.message_dict.get("url", exc.messages))
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                if fetch is None:
+                    messages.info(request, _("The project already has this article."))
+                    return redirect("article-detail", pk=article.pk)
+                return redirect("fetch-detail", pk=fetch.pk)
+    else:
+        form = ArticleFromUrlForm(
+            initial={"url": request.GET.get("url", "")[:2000]}, projects=projects
+        )
+    bookmarklet = (
+        "javascript:location.href="
+        + repr(request.build_absolute_uri(reverse("article-from-url")) + "?url=")
+        + "+encodeURIComponent(location.href)"
+    )
+    return render(request, "annotations/from_url.html", {"form": form, "bookmarklet": bookmarklet})
+
+
+@role_required
+def fetch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a page being fetched stands; the page reloads itself until the job is over."""
+    fetch = get_object_or_404(
+        Fetch.objects.visible_to(request.user).select_related("article", "project"), pk=pk
+    )
+    return render(request, "annotations/fetch.html", {"fetch": fetch})
+
+
+@role_required
 @require_http_methods(["POST"])
 def article_correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Store the corrected text pasted into "Update text" as the next revision."""
@@ -274,7 +317,17 @@ def guidelines(request: HttpRequest, slug: str) -> HttpResponse:
 @role_required
 def my_work(request: HttpRequest) -> HttpResponse:
     assignments = Assignment.objects.work_of(request.user)
-    return render(request, "annotations/my_work.html", {"assignments": assignments})
+    corrected = (
+        Article.objects.visible_to(request.user)
+        .corrected_since_annotated_by(request.user)
+        .select_related("project")
+        .defer("body")[:10]
+    )
+    return render(
+        request,
+        "annotations/my_work.html",
+        {"assignments": assignments, "corrected": corrected},
+    )
 
 
 @role_required

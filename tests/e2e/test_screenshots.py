@@ -25,6 +25,7 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
     article = Article.objects.get(revision=2)
     submitted = Annotation.objects.filter(status="submitted").first()
     study = Project.objects.get(blind=True)  # double annotation: two annotators, done
+    pending = study.articles.filter(adjudication__isnull=True).get()  # awaits its curator
     screens = {
         "annotator1": {
             "my-work": "/work/",
@@ -33,12 +34,14 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
             "article": f"/articles/{article.pk}/",
             "revisions": f"/articles/{article.pk}/revisions/",
             "guidelines": "/projects/newsroom/guidelines/",
+            "from-url": "/articles/from-url/?url=https://example.org/news/story",
         },
         "reviewer1": {
             "export": "/export/",
             "queue": "/admin/annotations/reviewqueue/",
             "review": f"/admin/annotations/reviewqueue/{submitted.pk}/change/",
             "api-docs": "/api/docs/",
+            "adjudicate": f"/articles/{pending.pk}/adjudicate/",
         },
         "manager1": {"agreement": f"/admin/annotations/project/{study.pk}/agreement/"},
     }
