@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotations import adjudicating, anchoring, assigning, editing, revising, workflow
+from annotations import (
+    adjudicating,
+    anchoring,
+    assigning,
+    editing,
+    revising,
+    verdicting,
+    workflow,
+)
 from annotations.choices import AssignmentState, Label, Role, Stance
 from annotations.models import (
     Adjudication,
@@ -52,6 +60,8 @@ PROJECTS = [
             "Mark the whole assertion, not a fragment; add evidence with a stance before you "
             "submit."
         ),
+        "publisher_name": "Coastal Fact Check (demo)",
+        "publisher_url": "https://example.org/factcheck",
     },
     {
         "slug": "clinic-study",
@@ -317,6 +327,8 @@ def load() -> dict[str, str]:
             _assignment(articles[index], users[username], users["manager1"], state, due_in)
         _correct(articles[0], users["reviewer1"])
         _adjudicate(articles[3], users["reviewer1"])
+        if created[0] is not None:
+            _publish_verdict(created[0], users)
     return {spec.username: spec.password for spec in USERS}
 
 
@@ -335,6 +347,22 @@ def _correct(article: Article, reviewer) -> None:
             body=article.body.replace(old, new),
             note=CORRECTION_NOTE,
         )
+
+
+def _publish_verdict(claim: Annotation, users) -> None:
+    """The desk's approved ferry-fares claim, fact-checked and published as ClaimReview."""
+    verdict = verdicting.draft(
+        user=users["annotator1"],
+        claim=claim,
+        rating=verdicting.rating_named(claim.project, "False"),
+        summary="A leaked memo says ferry fares to the islands will double next spring.",
+        claimant="A leaked harbour authority memo",
+        claimant_is_organization=True,
+        appearance_url="https://example.org/coastal-ledger/ferry-fares-to-double",
+        review_url="https://example.org/factcheck/ferry-fares-will-not-double",
+    )
+    for step, who in (("submit", "annotator1"), ("approve", "reviewer1"), ("publish", "manager1")):
+        verdict = verdicting.perform(step, verdict=verdict, user=users[who])
 
 
 def _adjudicate(article: Article, curator) -> None:
@@ -360,6 +388,14 @@ def _adjudicate(article: Article, curator) -> None:
 
 def _project(spec: dict) -> Project:
     project, _ = Project.objects.get_or_create(slug=spec["slug"], defaults=spec)
+    # The desk project exists before the demo (migrations make it): give it its publisher.
+    missing = [
+        k for k in ("publisher_name", "publisher_url") if spec.get(k) and not getattr(project, k)
+    ]
+    for name in missing:
+        setattr(project, name, spec[name])
+    if missing:
+        project.save(update_fields=missing)
     return project
 
 

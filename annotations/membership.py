@@ -30,6 +30,9 @@ SETTINGS = (
     "blind",
     "review_required",
     "curator_may_annotate",
+    "publisher_name",
+    "publisher_url",
+    "publisher_logo_url",
 )
 
 

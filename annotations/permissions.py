@@ -200,6 +200,21 @@ def adjudication_refusal(user: User, article: Any, *, annotated: bool) -> str | 
     return None
 
 
+def can_draft_verdict(user: User, project: Any) -> bool:
+    """Fact-checkers draft verdicts: whoever annotates, reviews or manages in the project."""
+    return has_role(user, project, ADDS_ARTICLES)
+
+
+def can_decide_verdict(user: User, verdict: Any) -> bool:
+    """A verdict is approved or sent back by a reviewer of its project who did not draft it."""
+    return verdict.author_id != user.pk and is_reviewer(user, verdict)
+
+
+def can_publish_verdict(user: User, project: Any) -> bool:
+    """Approved verdicts are published, corrected and retracted by reviewers and managers."""
+    return has_role(user, project, REVIEWS | MANAGES)
+
+
 def can_review_annotation(user: User, annotation: Any) -> bool:
     """Reviewers of its project review others' work, never their own."""
     return annotation.author_id != user.pk and is_reviewer(user, annotation)

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations import permissions, searching, statuses
-from annotations.choices import Anchor, AssignmentState, Label, Origin, Status
+from annotations.choices import Anchor, AssignmentState, Label, Origin, Status, VerdictStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -141,6 +141,18 @@ class AnnotationQuerySet(models.QuerySet):
         if name == "all":
             return self
         return self.filter(Q(origin=Origin.ADJUDICATION) | Q(project__annotators_per_article__lt=2))
+
+    def with_verdict(self) -> AnnotationQuerySet:
+        """Annotate a claim's published verdict: `verdict_id` and `verdict_rating` (its name)."""
+        live = (
+            related(self.model, "verdicts")
+            .objects.filter(claim=OuterRef("pk"), status=VerdictStatus.PUBLISHED)
+            .order_by()
+        )
+        return self.annotate(
+            verdict_id=Subquery(live.values("pk")[:1]),
+            verdict_rating=Subquery(live.values("rating__name")[:1]),
+        )
 
     def in_text_order(self) -> AnnotationQuerySet:
         return self.order_by("start", "-end", "id")

@@ -52,7 +52,7 @@ class Transition:
     verb: str
     sources: frozenset[str]
     target: str
-    actor: Literal["author", "reviewer", "curator", "system"]
+    actor: Literal["author", "reviewer", "curator", "publisher", "system"]
     note_required: bool = False
 
 

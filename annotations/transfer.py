@@ -34,10 +34,30 @@ from annotations.models import (
     EvidenceLink,
     Membership,
     Project,
+    Rating,
     ReviewEvent,
+    Verdict,
+    VerdictEvent,
 )
 
 PROJECT_FIELDS = ["slug", *SETTINGS]
+VERDICT_TEXT = [
+    "summary",
+    "claimant",
+    "claimant_is_organization",
+    "appearance_url",
+    "review_url",
+    "status",
+    "version",
+]
+VERDICT_TIMES = [
+    "claim_date",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "modified_at",
+    "retracted_at",
+]
 REANCHOR_COUNTS = ["mapped", "found", "proposed", "orphaned"]
 LEGACY_GROUP_ROLES = {"Annotators": "annotator", "Reviewers": "reviewer", "Exporters": "exporter"}
 FORMAT = "fact-check-workbench/2"
@@ -211,6 +231,39 @@ def _records() -> Iterator[dict[str, Any]]:
             "created_at": _when(assignment.created_at),
             "done_at": _when(assignment.done_at),
         }
+    for rating in Rating.objects.order_by("id").iterator(chunk_size=CHUNK):
+        yield {
+            "type": "rating",
+            "project": keys["project"][rating.project_id],
+            "name": rating.name,
+            "value": rating.value,
+            "description": rating.description,
+        }
+    verdicts = Verdict.objects.order_by("id").select_related("rating", "author", "approved_by")
+    verdict_keys: dict[int, int] = {}
+    for verdict in verdicts.iterator(chunk_size=CHUNK):
+        verdict_keys[verdict.pk] = len(verdict_keys) + 1
+        yield {
+            "type": "verdict",
+            "key": verdict_keys[verdict.pk],
+            "claim": keys["annotation"][verdict.claim_id],
+            "rating": verdict.rating.name,
+            **{name: getattr(verdict, name) for name in VERDICT_TEXT},
+            **{name: _when(getattr(verdict, name)) for name in VERDICT_TIMES},
+            "author": verdict.author.get_username(),
+            "approved_by": _username(verdict.approved_by),
+        }
+    events = VerdictEvent.objects.order_by("id").select_related("actor")
+    for event in events.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "verdict_event",
+            "verdict": verdict_keys[event.verdict_id],
+            "actor": event.actor.get_username(),
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "note": event.note,
+            "created_at": _when(event.created_at),
+        }
     adjudications = Adjudication.objects.order_by("id").select_related("curator")
     for adjudication in adjudications.prefetch_related("rejected").iterator(chunk_size=CHUNK):
         yield {
@@ -255,6 +308,9 @@ ORDER = [
     "link",
     "review_event",
     "assignment",
+    "rating",
+    "verdict",
+    "verdict_event",
     "adjudication",
     "end",
 ]
@@ -312,6 +368,7 @@ class _Loader:
             "article": {},
             "evidence": {},
             "annotation": {},
+            "verdict": {},
         }
         self.counts: dict[str, int] = {}
         self.stage = 0
@@ -533,6 +590,38 @@ class _Loader:
             created_at=item["created_at"],
         )
         self._save(link, None, None)
+
+    def _rating(self, item: dict[str, Any]) -> None:
+        Rating.objects.update_or_create(
+            project_id=self._key("project", item["project"]),
+            name=item["name"],
+            defaults={"value": item["value"], "description": item["description"]},
+        )
+
+    def _verdict(self, item: dict[str, Any]) -> None:
+        claim_id = self._key("annotation", item["claim"])
+        project_id = Annotation.objects.values_list("project_id", flat=True).get(pk=claim_id)
+        verdict = Verdict(
+            project_id=project_id,
+            claim_id=claim_id,
+            rating=Rating.objects.get(project_id=project_id, name=item["rating"]),
+            author=self._user_named(item["author"]),
+            approved_by=self._user_named(item["approved_by"]),
+            **{name: item[name] for name in VERDICT_TEXT},
+            **{name: item[name] for name in VERDICT_TIMES if name != "updated_at"},
+        )
+        self._save(verdict, "verdict", item["key"], item["updated_at"])
+
+    def _verdict_event(self, item: dict[str, Any]) -> None:
+        event = VerdictEvent(
+            verdict_id=self._key("verdict", item["verdict"]),
+            actor=self._user_named(item["actor"]),
+            from_status=item["from_status"],
+            to_status=item["to_status"],
+            note=item["note"],
+            created_at=item["created_at"],
+        )
+        self._save(event, None, None)
 
     def _adjudication(self, item: dict[str, Any]) -> None:
         article_id = self._key("article", item["article"])

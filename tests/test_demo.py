@@ -13,6 +13,7 @@ from annotations.models import (
     EvidenceLink,
     Project,
     ReviewEvent,
+    Verdict,
 )
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,9 @@ def test_demo_shows_projects_roles_assignments_and_double_annotation(settings):
     }
     assert settled.filter(outgoing_links__isnull=False).exists()  # denial -> claim carried
     assert not Adjudication.objects.filter(article=bikes).exists()
+    # The desk's approved ferry-fares claim is a published fact-check.
+    (verdict,) = Verdict.objects.filter(status="published")
+    assert verdict.project == newsroom and verdict.rating.name == "False"
     assert sum(c.disputed for c in adjudicating.variants(bikes)) >= 2
     states = set(
         Assignment.objects.filter(article__project=newsroom).values_list("state", flat=True)

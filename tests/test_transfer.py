@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from annotations import demo, permissions
-from annotations.models import Annotation, Article, Evidence, Project, ReviewEvent
+from annotations.models import Annotation, Article, Evidence, Project, ReviewEvent, Verdict
 from annotations.transfer import TransferError, import_all
 from tests.factories import AnnotationFactory, ArticleFactory, annotator
 
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def wipe() -> None:
+    Verdict.objects.all().delete()
     Annotation.objects.all().delete()
     Article.objects.all().delete()
     Evidence.objects.all().delete()
@@ -45,6 +46,9 @@ def test_everything_round_trips_through_an_empty_database(tmp_path):
         "assignment",
         "revision",
         "adjudication",
+        "rating",
+        "verdict",
+        "verdict_event",
         "end",
     }
     counts = (Article.objects.count(), Annotation.objects.count(), ReviewEvent.objects.count())

@@ -18,9 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from annotations import ingesting
+from annotations import ingesting, verdicting
 from annotations.choices import Status
-from annotations.models import Article, Assignment, Feed, Fetch, Project
+from annotations.models import Article, Assignment, Feed, Fetch, Project, Verdict
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -82,6 +82,18 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api-feed-list": API,
     "api-feed-detail": API_GET_NOT_ALLOWED,  # DELETE only
     "api-article-refetch": API_GET_NOT_ALLOWED,
+    # Verdicts: fact-checkers draft (not exporters); every member reads them.
+    "claim-verdict": expect(302, 200, 200, 200, 403, 200, norole=403, outsider=404),
+    "verdict-detail": LOGGED_IN | {"outsider": 404},
+    "api-verdict-list": API,
+    "api-verdict-detail": API | {"outsider": 404},
+    "api-verdict-claim-review": API | {"outsider": 404},
+    **{
+        f"api-verdict-{step}": API_GET_NOT_ALLOWED
+        for step in ("submit", "withdraw", "approve", "send-back", "publish", "retract")
+    },
+    "api-export-claimreviews": expect(401, 403, 403, 200, 200, 200),
+    "claimreview-feed": EVERYONE_OK,  # published fact-checks are public
     "article-correct": expect(302, 405, 405, 405, 405, 405, norole=403),  # a POST
     "login": EVERYONE_OK,
     "logout": NOT_ALLOWED,  # log-out is a POST
@@ -149,6 +161,7 @@ REVIEWER_ADMIN = {
     "annotations_project": {"view"},
     "annotations_assignment": {"view"},
     "annotations_fetch": {"view"},
+    "annotations_verdict": {"view"},
     "annotations_feed": {"view"},
     "django_tasks_database_dbtaskresult": set(),  # background jobs: superusers
     "auth_group": set(),
@@ -164,6 +177,8 @@ NOBODY = {
     ("annotations_reviewqueue", "delete"),
     ("annotations_annotation", "add"),
     ("annotations_fetch", "add"),
+    ("annotations_verdict", "add"),  # drafted on an approved claim, from its page
+    ("annotations_verdict", "delete"),  # a verdict is retracted, never deleted
     ("django_tasks_database_dbtaskresult", "add"),
     ("django_tasks_database_dbtaskresult", "delete"),
     ("axes_accessattempt", "add"),
@@ -181,11 +196,14 @@ ACTIONS = {
     "redirect": "view",
     "progress": "view",
     "agreement": "view",
+    "step": "view",
 }
 
 
 def admin_expectation(model: str, action: str) -> dict[str, int]:
     need = ACTIONS[action]
+    if action == "step":  # a POST: staff who may see the row are told so
+        return STAFF_ONLY | {"reviewer": 405, "admin": 405}
     if action == "redirect":  # <id>/ redirects to <id>/change/ for whoever is staff
         return STAFF_ONLY | {"reviewer": 302, "admin": 302}
     reviewer_code = 200 if need in REVIEWER_ADMIN[model] else 403
@@ -256,7 +274,18 @@ def world():
     fetch = Fetch.objects.create(project=project, url="https://example.org/a", reason="url")
     feed = Feed.objects.create(project=project, url="https://example.org/feed.xml")
     task = ingesting.poll_feed_job.enqueue(feed.pk)
+    verdict = Verdict.objects.create(
+        project=project,
+        claim=submitted,
+        rating=verdicting.ratings(project)[0],
+        summary="A claim",
+        claimant="Someone",
+        appearance_url="https://example.org/a",
+        author=users["other"],
+    )
     ids = {
+        "verdict": verdict.pk,
+        "history:annotations_verdict": verdict.history.first().history_id,
         "fetch": fetch.pk,
         "feed": feed.pk,
         "task": task.id,
@@ -290,6 +319,7 @@ OBJECT_FOR_MODEL = {
     "annotations_project": "project",
     "annotations_assignment": "assignment",
     "annotations_fetch": "fetch",
+    "annotations_verdict": "verdict",
     "annotations_feed": "feed",
     "django_tasks_database_dbtaskresult": "task",
     "auth_group": "group",
@@ -313,6 +343,10 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
         return "/admin/autocomplete/"
     if model:
         target = ids[OBJECT_FOR_MODEL.get(model, "submitted")]
+    elif key == "claim-verdict":
+        target = ids["submitted"]
+    elif "verdict" in key:
+        target = ids["verdict"]
     elif "fetch-" in key:
         target = ids["fetch"]
     elif "feed-" in key:

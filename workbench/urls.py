@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from annotations.api.verdicts import PublicClaimReviewFeed
 from workbench.errors import bad_request_or_too_large, not_found, server_error_or_unavailable
 
 urlpatterns = [
@@ -18,6 +19,12 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("annotations.api.urls")),
+    # Published fact-checks are public, like the articles that carry them.
+    path(
+        "feeds/<slug:slug>/claimreviews.json",
+        PublicClaimReviewFeed.as_view(),
+        name="claimreview-feed",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("annotations.pages.urls")),

@@ -1,3 +1,9 @@
 """Django admin: the review queue, projects, and management of articles, annotations, evidence."""
 
-from annotations.admin import content, projects, review, sources  # noqa: F401  (registers them)
+from annotations.admin import (  # noqa: F401  (registers them)
+    content,
+    projects,
+    review,
+    sources,
+    verdicts,
+)

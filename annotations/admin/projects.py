@@ -21,6 +21,7 @@ from annotations import assigning, measuring, permissions
 from annotations.admin.filters import ArticleProjectListFilter
 from annotations.admin.inlines import LabelledInlineFormSet
 from annotations.admin.scoping import ProjectScoped
+from annotations.admin.verdicts import RatingInline
 from annotations.choices import Role, Status
 from annotations.export.records import neutralise
 from annotations.inputs import is_id
@@ -112,7 +113,7 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
     ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, RatingInline]
     actions = ["assign_automatically"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

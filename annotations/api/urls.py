@@ -9,6 +9,7 @@ from annotations.api.adjudication import (
 from annotations.api.export import AnnotationExportView
 from annotations.api.projects import AssignmentViewSet, ProjectViewSet
 from annotations.api.sources import FeedViewSet, FetchViewSet
+from annotations.api.verdicts import ClaimReviewExportView, VerdictViewSet
 from annotations.api.views import AnnotationViewSet, ArticleViewSet, EvidenceViewSet
 
 router = SimpleRouter()
@@ -19,9 +20,11 @@ router.register("projects", ProjectViewSet, basename="api-project")
 router.register("assignments", AssignmentViewSet, basename="api-assignment")
 router.register("fetches", FetchViewSet, basename="api-fetch")
 router.register("feeds", FeedViewSet, basename="api-feed")
+router.register("verdicts", VerdictViewSet, basename="api-verdict")
 
 urlpatterns = [
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),
+    path("export/claimreviews/", ClaimReviewExportView.as_view(), name="api-export-claimreviews"),
     path("articles/<int:pk>/adjudication/", AdjudicationView.as_view(), name="api-adjudication"),
     *(
         path(

@@ -36,7 +36,7 @@ def page_of(
     if built_in_sql:
         rows = queryset.values_list("pk", flat=True)
     else:
-        rows = queryset.with_article().with_revision_date()
+        rows = queryset.with_article().with_revision_date().with_verdict()
     rows = list(rows.filter(pk__gt=after).order_by("pk")[: size + 1])
     page, more = rows[:size], len(rows) > size
     if not built_in_sql:

@@ -23,6 +23,8 @@ from annotations.models import (
     ArticleRevision,
     Evidence,
     EvidenceLink,
+    Rating,
+    Verdict,
 )
 from annotations.shape import ANNOTATION_FIELDS, ISO_UTC_PATTERN
 
@@ -42,6 +44,8 @@ def _tables() -> dict[str, str]:
         "evidence_link": EvidenceLink._meta.db_table,
         "link": AnnotationLink._meta.db_table,
         "revision": ArticleRevision._meta.db_table,
+        "verdict": Verdict._meta.db_table,
+        "rating": Rating._meta.db_table,
     }
 
 
@@ -262,7 +266,15 @@ def w3c_select(ids_sql: str) -> str:
                        CASE WHEN el.note <> '' THEN {_w3c_evidence(True)}
                             ELSE {_w3c_evidence(False)} END
                 FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
-                WHERE el.annotation_id = a.id) AS body),
+                WHERE el.annotation_id = a.id
+                UNION ALL
+                SELECT 3, v.published_at, v.id,
+                       json_build_object('type', 'TextualBody', 'purpose', 'assessing',
+                                         'value', r.name, 'format', 'text/plain',
+                                         'verdict', site.base || '/api/v1/verdicts/' || v.id
+                                                    || '/claimreview/')
+                FROM {t["verdict"]} v JOIN {t["rating"]} r ON r.id = v.rating_id
+                WHERE v.claim_id = a.id AND v.status = 'published') AS body),
             'target', CASE WHEN ar.source_url <> '' THEN {_w3c_target(True)}
                            ELSE {_w3c_target(False)} END,
             'reviewStatus', a.status,

@@ -37,6 +37,7 @@ W3C_CONTEXT: list[Any] = [
         "reviewStatus": "fcw:reviewStatus",
         "annotationLinks": {"@id": "fcw:annotationLinks", "@type": "@json"},
         "offsetUnit": "fcw:offsetUnit",
+        "verdict": {"@id": "fcw:verdict", "@type": "@id"},
     },
 ]
 W3C_CONTENT_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -146,6 +147,16 @@ def w3c_annotation(annotation: Annotation, iri: Callable[[str], str]) -> dict[st
                 "stance": evidence["stance"],
                 "evidenceTitle": evidence["title"],
                 **({"evidenceNote": evidence["note"]} if evidence["note"] else {}),
+            }
+        )
+    if getattr(annotation, "verdict_id", None):  # a claim's published verdict: it assesses it
+        body.append(
+            {
+                "type": "TextualBody",
+                "purpose": "assessing",
+                "value": annotation.verdict_rating,
+                "format": "text/plain",
+                "verdict": iri(f"/api/v1/verdicts/{annotation.verdict_id}/claimreview/"),
             }
         )
     return {

@@ -22,8 +22,10 @@ from annotations.models.projects import (
     Project,
 )
 from annotations.models.sources import Feed, FeedItem, Fetch
+from annotations.models.verdicts import SUMMARY_MAX, Rating, Verdict, VerdictEvent
 
 __all__ = [
+    "SUMMARY_MAX",
     "Adjudication",
     "Annotation",
     "AnnotationLink",
@@ -39,8 +41,11 @@ __all__ = [
     "IdempotencyRecord",
     "Membership",
     "Project",
+    "Rating",
     "ReviewEvent",
     "ReviewQueue",
+    "Verdict",
+    "VerdictEvent",
     "WebURLField",
     "WebURLFormField",
     "http_url_validator",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations.choices import AssignmentState, Role
+from annotations.models.content import WebURLField
 from annotations.querysets import AssignmentQuerySet, ProjectQuerySet
 
 
@@ -36,6 +37,10 @@ class Project(models.Model):
         help_text="A curator may adjudicate an article they annotated themselves (four eyes "
         "then rest on the other annotators; the adjudication says so).",
     )
+    # The organisation that publishes the project's fact-checks (ClaimReview author/publisher).
+    publisher_name = models.CharField(max_length=200, blank=True)
+    publisher_url = WebURLField(max_length=2000, blank=True)
+    publisher_logo_url = WebURLField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from annotations.models import Article, Project
+from annotations.models import SUMMARY_MAX, Article, Project, Rating
 
 
 class ArticleForm(forms.ModelForm):
@@ -63,3 +63,38 @@ class ArticleFromUrlForm(forms.Form):
             projects if projects is not None else Project.objects.none()
         )
         self.fields["project"].empty_label = None
+
+
+class VerdictForm(forms.Form):
+    """A verdict's fields; whether they hold is verdicting.py's to say."""
+
+    rating = forms.ModelChoiceField(queryset=Rating.objects.none(), label=_("Rating"))
+    summary = forms.CharField(
+        label=_("The claim as checked, in one sentence"),
+        max_length=SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    claimant = forms.CharField(label=_("Who made the claim"), max_length=300)
+    claimant_is_organization = forms.BooleanField(
+        required=False, label=_("An organisation, not a person")
+    )
+    claim_date = forms.DateField(
+        required=False,
+        label=_("First appeared on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    appearance_url = forms.URLField(
+        label=_("Where it first appeared"), max_length=2000, assume_scheme="https"
+    )
+    review_url = forms.URLField(
+        required=False,
+        label=_("The published fact-check article"),
+        max_length=2000,
+        assume_scheme="https",
+    )
+
+    def __init__(self, *args, ratings: list[Rating], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["rating"]
+        field.queryset = Rating.objects.filter(pk__in=[r.pk for r in ratings])
+        field.empty_label = None

@@ -8,6 +8,7 @@ is one shape of an annotation, the API's.
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from annotations import (
     assigning,
+    claimreview,
     editing,
     ingesting,
     inputs,
@@ -30,11 +32,13 @@ from annotations import (
     revising,
     searching,
     statuses,
+    verdict_statuses,
+    verdicting,
 )
-from annotations.choices import Anchor, Label, LinkKind, Stance, Status
+from annotations.choices import Anchor, Label, LinkKind, Stance, Status, VerdictStatus
 from annotations.linking import LINK_SHAPES
-from annotations.models import Annotation, Article, Assignment, Fetch, Project
-from annotations.pages.forms import ArticleForm, ArticleFromUrlForm
+from annotations.models import Annotation, Article, Assignment, Fetch, Project, Verdict
+from annotations.pages.forms import ArticleForm, ArticleFromUrlForm, VerdictForm
 from annotations.rendering import markdown_to_html
 
 PAGE_SIZE = 25
@@ -145,7 +149,9 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "username": user.get_username(),
             "canAnnotate": permissions.can_create_annotation(user, article),
             "canAddEvidence": permissions.can_add_evidence(user, article),
+            "canDraftVerdict": permissions.can_draft_verdict(user, article.project),
         },
+        "verdictUrl": reverse("claim-verdict", args=[0]),
         # Reviewers decide in admin; the card links there, with the 0 replaced by an id.
         "reviewUrl": reverse("admin:annotations_reviewqueue_change", args=[0])
         if permissions.is_reviewer(user, article) and user.is_staff
@@ -246,6 +252,108 @@ def fetch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Fetch.objects.visible_to(request.user).select_related("article", "project"), pk=pk
     )
     return render(request, "annotations/fetch.html", {"fetch": fetch})
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """Put a domain error on the form: on its field where the form has one."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def claim_verdict(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draft a verdict on an approved claim, prefilled from it."""
+    claim = get_object_or_404(
+        Annotation.objects.visible_to(request.user).select_related("article", "project"), pk=pk
+    )
+    if not permissions.can_draft_verdict(request.user, claim.project):
+        raise PermissionDenied(_("You do not check facts in this claim’s project."))
+    scale = verdicting.ratings(claim.project)
+    if request.method == "POST":
+        form = VerdictForm(request.POST, ratings=scale)
+        if form.is_valid():
+            try:
+                verdict = verdicting.draft(user=request.user, claim=claim, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                return redirect("verdict-detail", pk=verdict.pk)
+    else:
+        form = VerdictForm(initial=verdicting.prefill(claim), ratings=scale)
+    return render(
+        request,
+        "annotations/verdict.html",
+        {"claim": claim, "form": form, "verdict": None, "evidence": _evidence(claim)},
+    )
+
+
+def _evidence(claim: Annotation) -> list[Any]:
+    return list(claim.evidence_links.select_related("evidence").order_by("created_at", "pk"))
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A verdict: its fields (editable by its author while drafted, by those who publish once
+    published), the review steps open to you, its history, and its ClaimReview snippet."""
+    verdict = get_object_or_404(
+        Verdict.objects.visible_to(request.user).select_related(
+            "project", "rating", "claim__article", "author", "approved_by"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    editable = (verdict.status in verdict_statuses.EDITABLE and verdict.author_id == user.pk) or (
+        verdict.status in verdict_statuses.CORRECTABLE
+        and permissions.can_publish_verdict(user, verdict.project)
+    )
+    scale = verdicting.ratings(verdict.project)
+    initial = {name: getattr(verdict, name) for name in verdicting.FIELDS}
+    form = VerdictForm(initial=initial, ratings=scale) if editable else None
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        try:
+            if step in verdict_statuses.TRANSITIONS:
+                verdicting.perform(
+                    step, verdict=verdict, user=user, note=request.POST.get("note", "")
+                )
+                return redirect("verdict-detail", pk=verdict.pk)
+            if editable:
+                form = VerdictForm(request.POST, ratings=scale)
+                if form.is_valid():
+                    changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
+                    if changes:
+                        verdicting.change(user=user, verdict=verdict, changes=changes)
+                    messages.success(request, _("Saved."))
+                    return redirect("verdict-detail", pk=verdict.pk)
+        except ValidationError as exc:
+            if form is not None and step not in verdict_statuses.TRANSITIONS:
+                _form_errors(form, exc)
+            else:
+                messages.error(request, "; ".join(exc.messages))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+    snippet = None
+    if verdict.status == VerdictStatus.PUBLISHED:
+        snippet = claimreview.embed(verdicting.document(verdict))
+    return render(
+        request,
+        "annotations/verdict.html",
+        {
+            "claim": verdict.claim,
+            "verdict": verdict,
+            "form": form,
+            "steps": verdicting.available(verdict, user),
+            "events": verdict.events.select_related("actor"),
+            "evidence": _evidence(verdict.claim),
+            "snippet": snippet,
+            "problems": verdicting.publishing_problems(verdict),
+        },
+    )
 
 
 @role_required

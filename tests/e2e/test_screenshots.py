@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from annotations import demo
-from annotations.models import Annotation, Article, Project
+from annotations.models import Annotation, Article, Project, Verdict
 from tests.e2e.helpers import logged_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,6 +26,7 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
     submitted = Annotation.objects.filter(status="submitted").first()
     study = Project.objects.get(blind=True)  # double annotation: two annotators, done
     pending = study.articles.filter(adjudication__isnull=True).get()  # awaits its curator
+    verdict = Verdict.objects.get(status="published")
     screens = {
         "annotator1": {
             "my-work": "/work/",
@@ -42,6 +43,8 @@ def test_screens_at_desktop_and_phone_sizes(browser: Browser, live_server, setti
             "review": f"/admin/annotations/reviewqueue/{submitted.pk}/change/",
             "api-docs": "/api/docs/",
             "adjudicate": f"/articles/{pending.pk}/adjudicate/",
+            "verdict": f"/verdicts/{verdict.pk}/",
+            "verdict-admin": f"/admin/annotations/verdict/{verdict.pk}/change/",
         },
         "manager1": {"agreement": f"/admin/annotations/project/{study.pk}/agreement/"},
     }

@@ -490,6 +490,9 @@ function actionSection(a) {
     const href = data.reviewUrl.replace("/0/", `/${a.id}/`);
     buttons.push(h("a", { href, class: "button-primary" }, _("Review in admin")));
   }
+  if (a.label === "claim" && a.status === "approved" && data.user.canDraftVerdict) {
+    buttons.push(h("a", { href: data.verdictUrl.replace("/0/", `/${a.id}/`), class: "button-secondary" }, _("Verdict")));
+  }
   if (actions.includes("delete")) {
     const remove = h("button", { type: "button", class: "button-danger" }, _("Delete"));
     remove.addEventListener("click", () => {

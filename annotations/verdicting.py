@@ -1,0 +1,320 @@
+"""Verdicts: from an approved claim to a published fact-check.
+
+A fact-checker drafts a verdict on an approved claim (prefilled from the claim: who made it,
+from the attribution linked to it; when and where it appeared, from its article); it goes
+through its own four-eyes review (verdict_statuses.py) and, once published, is ClaimReview
+(claimreview.py) in the project's feeds until it is retracted. Every change is a history row
+and every step a VerdictEvent; a published verdict that is corrected gets dateModified.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from annotations import claimreview, concurrency, permissions, verdict_statuses
+from annotations.choices import Label, LinkKind, Status, VerdictStatus
+from annotations.models import SUMMARY_MAX, Annotation, Project, Rating, Verdict, VerdictEvent
+from annotations.verdict_statuses import TRANSITIONS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+# A common scale (the best first); Unproven stands off it.
+DEFAULT_SCALE = [
+    (gettext_lazy("True"), 5, gettext_lazy("Accurate, with nothing significant missing.")),
+    (gettext_lazy("Mostly true"), 4, gettext_lazy("Accurate, but needs clarification.")),
+    (gettext_lazy("Mixed"), 3, gettext_lazy("Partly accurate, partly not.")),
+    (gettext_lazy("Mostly false"), 2, gettext_lazy("Contains some truth, but misleads.")),
+    (gettext_lazy("False"), 1, gettext_lazy("Not accurate.")),
+    (gettext_lazy("Unproven"), None, gettext_lazy("The evidence does not settle it.")),
+]
+BEST_FIRST = F("value").desc(nulls_last=True)  # off-scale ratings (Unproven) last
+FIELDS = (
+    "rating",
+    "summary",
+    "claimant",
+    "claimant_is_organization",
+    "claim_date",
+    "appearance_url",
+    "review_url",
+)
+
+
+def ratings(project: Project) -> list[Rating]:
+    """The project's rating scale, best first; a project without one gets the common one."""
+    found = list(Rating.objects.filter(project=project).order_by(BEST_FIRST, "name"))
+    if found:
+        return found
+    with transaction.atomic():
+        for name, value, description in DEFAULT_SCALE:
+            Rating.objects.get_or_create(
+                project=project,
+                name=str(name),
+                defaults={"value": value, "description": str(description)},
+            )
+    return list(Rating.objects.filter(project=project).order_by(BEST_FIRST, "name"))
+
+
+def claimant_of(claim: Annotation) -> str:
+    """Who made the claim, from the attribution linked to it ("McCaul stated" -> the quote)."""
+    said = (
+        claim.incoming_links.filter(kind=LinkKind.ATTRIBUTES, source__label=Label.ATTRIBUTION)
+        .order_by("created_at", "pk")
+        .values_list("source__quote", flat=True)
+        .first()
+    )
+    return (said or "")[:300]
+
+
+def prefill(claim: Annotation) -> dict[str, Any]:
+    """A new verdict's fields, as far as the claim and its article tell them."""
+    article = claim.article
+    summary = claim.quote if len(claim.quote) <= SUMMARY_MAX else claim.quote[: SUMMARY_MAX - 1]
+    return {
+        "summary": summary,
+        "claimant": claimant_of(claim),
+        "claim_date": article.published_on,
+        "appearance_url": article.canonical_url or article.source_url,
+    }
+
+
+def _check_claim(claim: Annotation) -> None:
+    if claim.label != Label.CLAIM:
+        raise ValidationError({"claim": _("A verdict is on a claim, not on a %(label)s.") % {
+            "label": claim.get_label_display().lower()}})  # fmt: skip
+    if claim.status != Status.APPROVED:
+        raise ValidationError(
+            {"claim": _("Only an approved claim gets a verdict: this one is %(status)s.")
+             % {"status": claim.get_status_display().lower()}}
+        )  # fmt: skip
+
+
+def _check_rating(verdict: Verdict) -> None:
+    if verdict.rating_id is None:
+        raise ValidationError({"rating": _("Choose a rating.")})
+    if verdict.rating.project_id != verdict.project_id:
+        raise ValidationError({"rating": _("That rating belongs to another project’s scale.")})
+
+
+def draft(*, user: AbstractBaseUser, claim: Annotation, **fields: Any) -> Verdict:
+    """Draft a verdict on an approved claim; fields not given are prefilled from it."""
+    if not permissions.can_draft_verdict(user, claim.project):
+        raise PermissionDenied(_("You do not check facts in this claim’s project."))
+    _check_claim(claim)
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, _("Not a verdict field.")))
+    values = {**prefill(claim), **{k: v for k, v in fields.items() if v is not None}}
+    verdict = Verdict(project_id=claim.project_id, claim=claim, author=user, **values)
+    _check_rating(verdict)
+    verdict.full_clean(exclude=["project", "claim", "author"])
+    verdict._history_user = user
+    with transaction.atomic():
+        verdict.save()
+    return verdict
+
+
+@concurrency.retrying
+def change(
+    *,
+    user: AbstractBaseUser,
+    verdict: Verdict,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> Verdict:
+    """Change a drafted verdict (its author), or correct a published one (those who publish:
+    it then carries dateModified). Approved or submitted ones wait for their decision."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, _("Not a verdict field.")))
+    with transaction.atomic():
+        locked = Verdict.objects.select_for_update().get(pk=verdict.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise concurrency.VersionConflict(expected=expected_version, current=locked.version)
+        if locked.status in verdict_statuses.EDITABLE:
+            if locked.author_id != user.pk:
+                raise PermissionDenied(_("Only its author changes a drafted verdict."))
+        elif locked.status in verdict_statuses.CORRECTABLE:
+            if not permissions.can_publish_verdict(user, locked.project):
+                raise PermissionDenied(_("Only reviewers and managers correct published verdicts."))
+            locked.modified_at = timezone.now()
+        else:
+            raise PermissionDenied(
+                _("A %(status)s verdict cannot be changed: send it back first.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        _check_rating(locked)
+        locked.full_clean(exclude=["project", "claim", "author", "approved_by"])
+        locked.version += 1
+        locked._history_user = user
+        locked.save()
+    return locked
+
+
+def publishing_problems(verdict: Verdict) -> dict[str, str]:
+    """What a verdict lacks to be published as ClaimReview, by field."""
+    problems = {}
+    project = verdict.project
+    if not project.publisher_name:
+        problems["publisher_name"] = _("The project names no publishing organisation.")
+    if not project.publisher_url:
+        problems["publisher_url"] = _("The project’s publishing organisation has no URL.")
+    if not verdict.review_url:
+        problems["review_url"] = _("Give the URL of the published fact-check article.")
+    if not verdict.appearance_url:
+        problems["appearance_url"] = _("Give where the claim appeared.")
+    return problems
+
+
+def _check_step(name: str, verdict: Verdict, user: AbstractBaseUser, note: str) -> None:
+    transition = TRANSITIONS[name]
+    if transition.actor == "author" and verdict.author_id != user.pk:
+        raise PermissionDenied(_("Only its author can %(step)s this verdict.") % {
+            "step": transition.verb})  # fmt: skip
+    if transition.actor == "reviewer" and not permissions.can_decide_verdict(user, verdict):
+        if verdict.author_id == user.pk:
+            raise PermissionDenied(
+                _("You cannot %(step)s your own verdict: another reviewer must.")
+                % {"step": transition.verb}
+            )
+        raise PermissionDenied(_("Only reviewers can %(step)s verdicts.") % {
+            "step": transition.verb})  # fmt: skip
+    if transition.actor == "publisher" and not permissions.can_publish_verdict(
+        user, verdict.project
+    ):
+        raise PermissionDenied(_("Only reviewers and managers can %(step)s verdicts.") % {
+            "step": transition.verb})  # fmt: skip
+    if verdict.status not in transition.sources:
+        raise ValidationError(
+            {"status": _("Cannot %(step)s a verdict that is %(status)s.")
+             % {"step": transition.verb, "status": verdict.get_status_display().lower()}}
+        )  # fmt: skip
+    if transition.note_required and not note.strip():
+        raise ValidationError({"note": _("A note is required to %(step)s a verdict.") % {
+            "step": transition.verb}})  # fmt: skip
+    if transition.target == VerdictStatus.PUBLISHED:
+        live = Verdict.objects.filter(claim=verdict.claim_id, status=VerdictStatus.PUBLISHED)
+        if live.exclude(pk=verdict.pk).exists():
+            raise ValidationError(
+                {"claim": _("This claim has a published verdict: retract it first.")}
+            )
+        problems = publishing_problems(verdict)
+        if problems:
+            raise ValidationError(problems)
+        _check_claim(verdict.claim)
+
+
+def available(verdict: Verdict, user: AbstractBaseUser) -> list[str]:
+    """The steps this user may take now (for buttons)."""
+    allowed = []
+    for name, transition in TRANSITIONS.items():
+        try:
+            _check_step(name, verdict, user, "x" if transition.note_required else "")
+        except (PermissionDenied, ValidationError):
+            continue
+        allowed.append(name)
+    return allowed
+
+
+@concurrency.retrying
+def perform(
+    name: str,
+    *,
+    verdict: Verdict,
+    user: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Verdict:
+    """Take one step of the verdict's review and return it as stored afterwards."""
+    transition = TRANSITIONS[name]
+    note = note.strip()
+    with transaction.atomic():
+        locked = (
+            Verdict.objects.select_for_update(of=("self",))
+            .select_related("project", "claim", "rating")
+            .get(pk=verdict.pk)
+        )
+        if expected_version is not None and locked.version != expected_version:
+            raise concurrency.VersionConflict(expected=expected_version, current=locked.version)
+        _check_step(name, locked, user, note)
+        now = timezone.now()
+        before = locked.status
+        locked.status = transition.target
+        locked.version += 1
+        if name == "approve":
+            locked.approved_by = user
+        elif name == "send_back":
+            locked.approved_by = None
+        elif name == "publish":
+            locked.published_at = now
+        elif name == "retract":
+            locked.retracted_at = now
+        locked._history_user = user
+        locked.save()
+        VerdictEvent.objects.create(
+            verdict=locked,
+            actor=user,
+            from_status=before,
+            to_status=transition.target,
+            note=note,
+            created_at=now,
+        )
+    return locked
+
+
+def document(verdict: Verdict) -> dict[str, Any]:
+    """The verdict's ClaimReview JSON-LD."""
+    return claimreview.claim_review(verdict, ratings(verdict.project))
+
+
+def markup_page(verdict: Verdict) -> dict[str, Any]:
+    return claimreview.markup_page(verdict, ratings(verdict.project))
+
+
+def evidence(verdict: Verdict) -> list[Any]:
+    """The evidence the verdict rests on: the claim's, with stances."""
+    return list(verdict.claim.evidence_links.select_related("evidence").order_by("created_at"))
+
+
+def rating_named(project: Project, name: str) -> Rating:
+    """A rating of the project's scale by its name; a 400 naming `rating` otherwise."""
+    scale = ratings(project)
+    for found in scale:
+        if found.name.casefold() == name.strip().casefold():
+            return found
+    raise ValidationError(
+        {"rating": _("Not on this project’s scale: one of %(names)s.")
+         % {"names": ", ".join(r.name for r in scale)}}
+    )  # fmt: skip
+
+
+def published(verdicts: Any) -> Any:
+    """The live ones (published, not retracted), shaped for ClaimReview, in id order."""
+    return (
+        verdicts.filter(status=verdict_statuses.LIVE)
+        .select_related("project", "rating")
+        .order_by("pk")
+    )
+
+
+def feed_page(verdicts: Any, *, after: int, size: int) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of ClaimReviews after id `after` (keyset: a page never shifts), and the next
+    cursor if there is more."""
+    rows = list(published(verdicts).filter(pk__gt=after)[: size + 1])
+    page, more = rows[:size], len(rows) > size
+    scales: dict[int, list[Rating]] = {}
+    reviews = []
+    for verdict in page:
+        if verdict.project_id not in scales:
+            scales[verdict.project_id] = ratings(verdict.project)
+        reviews.append(claimreview.claim_review(verdict, scales[verdict.project_id]))
+    return reviews, (page[-1].pk if more else None)

@@ -1,0 +1,383 @@
+"""Verdicts (verdicting.py, claimreview.py and their API): drafting on an approved claim, the
+four-eyes review, ClaimReview checked against schema.org 30.0 and Google's required fields,
+the embed snippet read back by extruct, the feeds, and the W3C export's assessing body."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from annotations import claimreview, verdicting
+from annotations.choices import Label, LinkKind, Status, VerdictStatus
+from annotations.models import AnnotationLink, Project, Verdict, VerdictEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+BODY = (
+    "Ferry fares will double next spring, McCaul stated on Monday. The harbour authority denied it."
+)
+GOOGLE_REQUIRED = (
+    "claimReviewed",
+    "reviewRating",
+    "itemReviewed",
+    "url",
+    "author",
+    "datePublished",
+)
+
+
+def _load(shared_dir, name):
+    spec = importlib.util.spec_from_file_location(name, shared_dir / "conformance" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def desk():
+    project = Project.objects.create(
+        name="Desk",
+        slug="desk",
+        publisher_name="The Test Gazette Fact Check",
+        publisher_url="https://gazette.example/factcheck",
+        publisher_logo_url="https://gazette.example/logo.png",
+    )
+    checker = factories.annotator(project, username="checker")
+    editor = factories.reviewer(project, username="editor")
+    second = factories.reviewer(project, username="second")
+    article = factories.ArticleFactory(
+        project=project,
+        body=BODY,
+        title="Fares",
+        source_url="https://news.example/fares",
+        published_on=dt.date(2026, 3, 14),
+    )
+
+    def span(text, label, status=Status.APPROVED):
+        start = BODY.index(text)
+        return factories.AnnotationFactory(
+            article=article,
+            author=checker,
+            label=label,
+            start=start,
+            length=len(text),
+            status=status,
+            review_note="",
+        )
+
+    claim = span("Ferry fares will double next spring", Label.CLAIM)
+    said = span("McCaul stated", Label.ATTRIBUTION)
+    AnnotationLink.objects.create(source=said, target=claim, kind=LinkKind.ATTRIBUTES)
+    return project, checker, editor, second, claim
+
+
+def published(desk, **fields):
+    project, checker, editor, second, claim = desk
+    rating = verdicting.rating_named(project, "False")
+    verdict = verdicting.draft(
+        user=checker,
+        claim=claim,
+        rating=rating,
+        review_url="https://gazette.example/factcheck/ferry-fares",
+        **fields,
+    )
+    for step, who in (("submit", checker), ("approve", editor), ("publish", second)):
+        verdict = verdicting.perform(step, verdict=verdict, user=who)
+    return verdict
+
+
+def test_a_draft_is_prefilled_from_the_claim(desk):
+    project, checker, _editor, _second, claim = desk
+    verdict = verdicting.draft(
+        user=checker, claim=claim, rating=verdicting.rating_named(project, "mostly false")
+    )
+    assert (verdict.summary, verdict.claimant) == (
+        "Ferry fares will double next spring",
+        "McCaul stated",
+    )
+    assert verdict.claim_date == dt.date(2026, 3, 14)
+    assert verdict.appearance_url == "https://news.example/fares"
+    assert verdict.status == VerdictStatus.DRAFTED and verdict.rating.name == "Mostly false"
+    names = [r.name for r in verdicting.ratings(project)]
+    assert names == ["True", "Mostly true", "Mixed", "Mostly false", "False", "Unproven"]
+
+
+def test_bad_input_gets_a_clear_error_and_nothing_is_stored(desk):
+    project, checker, _editor, _second, claim = desk
+    with pytest.raises(ValidationError) as refused:
+        verdicting.rating_named(project, "Pants on fire")
+    assert "rating" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        verdicting.draft(
+            user=checker,
+            claim=claim,
+            rating=verdicting.rating_named(project, "False"),
+            summary="x" * 301,
+        )
+    assert "summary" in refused.value.message_dict
+    pending = factories.AnnotationFactory(
+        article=claim.article, author=checker, label=Label.CLAIM, status=Status.SUBMITTED
+    )
+    with pytest.raises(ValidationError, match="Only an approved claim"):
+        verdicting.draft(user=checker, claim=pending, rating=verdicting.ratings(project)[0])
+    other = Project.objects.create(name="Other", slug="other")
+    with pytest.raises(ValidationError) as refused:
+        verdicting.draft(user=checker, claim=claim, rating=verdicting.ratings(other)[0])
+    assert "rating" in refused.value.message_dict
+    assert not Verdict.objects.exists()
+
+
+def test_four_eyes_nobody_approves_their_own(desk):
+    project, checker, editor, second, claim = desk
+    verdict = verdicting.draft(
+        user=editor, claim=claim, rating=verdicting.rating_named(project, "False")
+    )
+    verdicting.perform("submit", verdict=verdict, user=editor)
+    with pytest.raises(PermissionDenied, match="your own verdict"):
+        verdicting.perform("approve", verdict=verdict, user=editor)
+    with pytest.raises(PermissionDenied, match="Only reviewers"):
+        verdicting.perform("approve", verdict=verdict, user=checker)
+    with pytest.raises(ValidationError) as refused:
+        verdicting.perform("send_back", verdict=verdict, user=second)
+    assert "note" in refused.value.message_dict
+    back = verdicting.perform("send_back", verdict=verdict, user=second, note="Cite the memo.")
+    assert back.status == VerdictStatus.DRAFTED
+    steps = list(VerdictEvent.objects.values_list("actor__username", "to_status", "note"))
+    assert steps == [("editor", "submitted", ""), ("second", "drafted", "Cite the memo.")]
+
+
+def test_publishing_needs_the_organisation_and_the_article_url(desk):
+    project, checker, editor, _second, claim = desk
+    Project.objects.filter(pk=project.pk).update(publisher_url="")
+    verdict = verdicting.draft(
+        user=checker, claim=claim, rating=verdicting.rating_named(project, "False")
+    )
+    verdicting.perform("submit", verdict=verdict, user=checker)
+    verdict = verdicting.perform("approve", verdict=verdict, user=editor)
+    with pytest.raises(ValidationError) as refused:
+        verdicting.perform("publish", verdict=verdict, user=editor)
+    assert set(refused.value.message_dict) == {"publisher_url", "review_url"}
+    assert Verdict.objects.get().status == VerdictStatus.APPROVED
+
+
+def test_a_correction_after_publishing_gets_date_modified(desk):
+    project, checker, editor, _second, _claim = desk
+    verdict = published(desk)
+    assert verdict.published_at is not None and verdict.modified_at is None
+    with pytest.raises(PermissionDenied):
+        verdicting.change(user=checker, verdict=verdict, changes={"summary": "Fares double"})
+    changed = verdicting.change(
+        user=editor,
+        verdict=verdict,
+        changes={"rating": verdicting.rating_named(project, "Mostly false")},
+    )
+    assert changed.modified_at is not None
+    document = verdicting.document(changed)
+    assert document["dateModified"] == changed.modified_at.isoformat()
+    assert document["reviewRating"]["alternateName"] == "Mostly false"
+    assert changed.history.count() >= 2
+
+
+def test_claim_review_passes_schema_org_and_google(desk, shared_dir):
+    validator = _load(shared_dir, "validate_schemaorg")
+    documents = [verdicting.document(published(desk, claimant_is_organization=True))]
+    project, checker, _editor, _second, claim = desk
+    unproven = verdicting.draft(
+        user=checker,
+        claim=claim,
+        rating=verdicting.rating_named(project, "Unproven"),
+        review_url="https://gazette.example/factcheck/other",
+        claim_date=None,
+    )
+    documents.append(verdicting.document(unproven))  # no ratingValue, no claim date
+    documents.append(claimreview.data_feed("Fact-checks", documents, documents[0]["datePublished"]))
+    for document in documents:
+        assert validator.failures(document) == [], document
+    review = documents[0]
+    for field in GOOGLE_REQUIRED:
+        assert review.get(field), field
+    assert review["reviewRating"]["alternateName"] == "False"
+    assert (review["reviewRating"]["bestRating"], review["reviewRating"]["worstRating"]) == (5, 1)
+    assert review["reviewRating"]["ratingValue"] == 1
+    item = review["itemReviewed"]
+    assert item["@type"] == "Claim" and item["author"]["name"] == "McCaul stated"
+    assert item["author"]["@type"] == "Organization"
+    assert (
+        item["appearance"]["url"] == item["firstAppearance"]["url"] == "https://news.example/fares"
+    )
+    assert review["author"]["url"] == "https://gazette.example/factcheck"
+
+
+def test_the_embed_snippet_reads_back_the_same_with_extruct(desk):
+    import extruct
+
+    verdict = published(desk, summary="Fares will </script><script>alert(1)</script> double")
+    document = verdicting.document(verdict)
+    snippet = claimreview.embed(document)
+    assert snippet.count("</script>") == 1  # the summary cannot close the element
+    html = f"<html><head><title>Check</title></head><body><p>Text</p>{snippet}</body></html>"
+    found = extruct.extract(html, syntaxes=["json-ld"])["json-ld"]
+    assert found == [document]
+
+
+def test_markup_page_for_fact_check_tools(desk):
+    page = verdicting.markup_page(published(desk))
+    markup = page["claimReviewMarkups"][0]
+    assert page["pageUrl"] == markup["url"] == "https://gazette.example/factcheck/ferry-fares"
+    assert markup["rating"] == {
+        "textualRating": "False",
+        "ratingValue": 1,
+        "bestRating": 5,
+        "worstRating": 1,
+    }
+    assert markup["claimAuthor"] == {"name": "McCaul stated"}
+    assert page["claimReviewAuthor"]["name"] == "The Test Gazette Fact Check"
+
+
+# The API and the feeds ----------------------------------------------------------------------
+
+
+def test_the_api_drafts_reviews_and_publishes(desk, client_for):
+    _project, checker, editor, _second, claim = desk
+    answer = client_for(checker).post(
+        "/api/v1/verdicts/",
+        {"claim": claim.pk, "rating": "False", "review_url": "https://gazette.example/fc/1"},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    verdict = answer.json()
+    assert verdict["claimant"] == "McCaul stated" and verdict["actions"] == ["submit"]
+    bad = client_for(checker).post(
+        "/api/v1/verdicts/", {"claim": claim.pk, "rating": "Pants on fire"}, format="json"
+    )
+    assert bad.status_code == 400 and "rating" in bad.json()["errors"]
+    url = f"/api/v1/verdicts/{verdict['id']}/"
+    assert client_for(checker).post(url + "submit/").status_code == 200
+    assert client_for(checker).post(url + "approve/").status_code == 403
+    assert client_for(editor).post(url + "approve/").json()["status"] == "approved"
+    assert client_for(editor).post(url + "retract/").status_code == 400
+    live = client_for(editor).post(url + "publish/").json()
+    assert live["status"] == "published" and live["published_at"]
+    document = client_for(checker).get(url + "claimreview/")
+    assert document["Content-Type"] == "application/ld+json"
+    assert document.json()["@type"] == "ClaimReview"
+    snippet = client_for(checker).get(url + "claimreview/", {"as": "html"}).content.decode()
+    assert snippet.startswith('<script type="application/ld+json">')
+
+
+def test_the_feeds_show_published_verdicts_until_retracted(desk, client, client_for):
+    project, _checker, editor, _second, _claim = desk
+    verdict = published(desk)
+    feed = client.get("/feeds/desk/claimreviews.json")  # public, no log-in
+    assert feed.status_code == 200 and feed["X-Total-Count"] == "1"
+    document = json.loads(feed.content)
+    assert document["@type"] == "DataFeed"
+    assert document["dataFeedElement"][0]["claimReviewed"] == verdict.summary
+    exporter = factories.exporter(project, username="data")
+    since = (verdict.updated_at + dt.timedelta(seconds=1)).isoformat()
+    exported = client_for(exporter).get("/api/v1/export/claimreviews/", {"updated_since": since})
+    assert json.loads(exported.content)["dataFeedElement"] == []
+    bad = client_for(exporter).get("/api/v1/export/claimreviews/", {"updated_since": "soon"})
+    assert bad.status_code == 400 and "updated_since" in bad.json()["errors"]
+    verdicting.perform("retract", verdict=verdict, user=editor, note="The memo was a forgery.")
+    assert json.loads(client.get("/feeds/desk/claimreviews.json").content)["dataFeedElement"] == []
+
+
+def test_the_feed_pages_with_a_link(desk, client):
+    project, checker, editor, second, claim = desk
+    for n in range(3):
+        other = factories.AnnotationFactory(
+            article=claim.article, author=checker, label=Label.CLAIM, status=Status.APPROVED,
+            start=n, length=5,
+        )  # fmt: skip
+        verdict = verdicting.draft(
+            user=checker,
+            claim=other,
+            rating=verdicting.rating_named(project, "True"),
+            review_url=f"https://gazette.example/fc/{n}",
+            claimant="The harbour authority",
+        )
+        for step, who in (("submit", checker), ("approve", editor), ("publish", second)):
+            verdict = verdicting.perform(step, verdict=verdict, user=who)
+    first = client.get("/feeds/desk/claimreviews.json", {"page_size": 2})
+    assert len(json.loads(first.content)["dataFeedElement"]) == 2
+    following = first["Link"].split(">")[0].lstrip("<").removeprefix("http://testserver")
+    rest = json.loads(client.get(following).content)["dataFeedElement"]
+    assert len(rest) == 1 and "Link" not in client.get(following)
+
+
+def test_the_w3c_export_carries_the_verdict_as_an_assessing_body(desk, client_for, shared_dir):
+    validator = _load(shared_dir, "validate_w3c")
+    project, *_ = desk
+    verdict = published(desk)
+    exporter = factories.exporter(project, username="data")
+    page = (
+        client_for(exporter)
+        .get("/api/v1/export/annotations/", {"format": "w3c", "after": 0, "label": "claim"})
+        .json()
+    )
+    (item,) = page["items"]
+    assert validator.failures("annotation", item) == []
+    assessing = [b for b in item["body"] if b.get("purpose") == "assessing"]
+    assert assessing == [
+        {
+            "type": "TextualBody",
+            "purpose": "assessing",
+            "value": "False",
+            "format": "text/plain",
+            "verdict": f"http://testserver/api/v1/verdicts/{verdict.pk}/claimreview/",
+        }
+    ]
+
+
+def test_only_fact_checkers_of_the_project_draft(desk):
+    project, *_rest, claim = desk
+    outsider = factories.annotator(Project.objects.create(name="O", slug="o"), username="o")
+    exporter = factories.exporter(project, username="x")
+    for user in (outsider, exporter):
+        with pytest.raises(PermissionDenied):
+            verdicting.draft(user=user, claim=claim, rating=verdicting.ratings(project)[0])
+
+
+def test_the_desk_drafts_on_the_page_and_decides_in_admin(desk, client):
+    project, checker, editor, second, claim = desk
+    client.force_login(checker)
+    form = client.get(f"/claims/{claim.pk}/verdict/").content.decode()
+    assert 'value="McCaul stated"' in form  # prefilled from the attribution
+    false = verdicting.rating_named(project, "False")
+    fields = {
+        "rating": false.pk,
+        "summary": "Ferry fares will double next spring",
+        "claimant": "McCaul stated",
+        "claim_date": "2026-03-14",
+        "appearance_url": "https://news.example/fares",
+        "review_url": "https://gazette.example/factcheck/ferry-fares",
+    }
+    too_long = client.post(f"/claims/{claim.pk}/verdict/", {**fields, "summary": "x" * 301})
+    assert too_long.status_code == 200 and "field-error" in too_long.content.decode()
+    answer = client.post(f"/claims/{claim.pk}/verdict/", fields)
+    verdict = Verdict.objects.get()
+    assert answer["Location"] == f"/verdicts/{verdict.pk}/"
+    client.post(f"/verdicts/{verdict.pk}/", {"step": "submit"})
+    assert Verdict.objects.get().status == VerdictStatus.SUBMITTED
+    # The author cannot approve it, in admin either.
+    step = f"/admin/annotations/verdict/{verdict.pk}/step/"
+    client.force_login(editor)
+    page = client.get(f"/admin/annotations/verdict/{verdict.pk}/change/").content.decode()
+    assert 'value="approve"' in page and 'value="publish"' not in page
+    client.post(step, {"step": "approve"})
+    client.force_login(second)
+    client.post(step, {"step": "publish"})
+    verdict.refresh_from_db()
+    assert verdict.status == VerdictStatus.PUBLISHED
+    page = client.get(f"/admin/annotations/verdict/{verdict.pk}/change/").content.decode()
+    assert 'id="claimreview-snippet"' in page and "data-copy" in page
+    assert "&lt;script type=&quot;application/ld+json&quot;&gt;" in page
+    refused = client.post(step, {"step": "retract"}, follow=True).content.decode()
+    assert "A note is required" in refused
+    assert Verdict.objects.get().status == VerdictStatus.PUBLISHED
