@@ -167,3 +167,40 @@ def test_rows_written_before_search_are_found_after_the_upgrade():
 
     assert [a.title for a in CurrentArticle.objects.search("harbour")] == ["Fees"]
     assert [a.note for a in Current.objects.search("authority")] == ["Ask the port authority"]
+
+
+def test_work_from_before_adjudication_web_and_verdicts_upgrades_whole():
+    """Rows of the previous main (0021) come through the adjudication, web-source and verdict
+    migrations as annotators' own work, in the default export set, with nothing lost."""
+    old = migrate_to([("annotations", "0021_article_agreement")])
+    User = old.get_model("auth", "User")
+    Project = old.get_model("annotations", "Project")
+    Article = old.get_model("annotations", "Article")
+    Annotation = old.get_model("annotations", "Annotation")
+    project = Project.objects.create(name="Study", slug="study", annotators_per_article=2)
+    author = User.objects.create(username="author")
+    body = "The harbour fees rose. Officials denied it."
+    article = Article.objects.create(project=project, title="Fees", body=body, body_hash="x")
+    Annotation.objects.create(
+        project=project, article=article, author=author, label="claim", start=4, end=21,
+        quote=body[4:21], status="approved", note="kept",
+    )  # fmt: skip
+    migrate_to(latest())
+
+    from annotations.models import Annotation as Current
+    from annotations.models import Article as CurrentArticle
+    from annotations.models import Project as CurrentProject
+
+    (kept,) = Current.objects.all()
+    assert (kept.origin, kept.proposed_by, kept.note, kept.status) == (
+        "annotator",
+        "",
+        "kept",
+        "approved",
+    )
+    assert list(Current.objects.in_set("annotators")) == [kept]
+    assert list(Current.objects.in_set("")) == []  # double-annotated: the adjudicated set
+    upgraded = CurrentArticle.objects.get()
+    assert (upgraded.canonical_url, upgraded.tracked, upgraded.unblinded_at) == ("", False, None)
+    study = CurrentProject.objects.get(slug="study")
+    assert (study.curator_may_annotate, study.publisher_url) == (False, "")

@@ -81,10 +81,12 @@ class Article(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # From the web (ingesting.py): the page's own address for itself, its site, and whether it
     # is re-fetched on a schedule to catch corrections.
-    canonical_url = WebURLField(max_length=2000, blank=True)
-    site_name = models.CharField(max_length=200, blank=True)
+    canonical_url = WebURLField(max_length=2000, blank=True, default="", db_default="")
+    site_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     tracked = models.BooleanField(
-        default=False, help_text="Re-fetched on a schedule; a changed text becomes a revision."
+        default=False,
+        db_default=False,
+        help_text="Re-fetched on a schedule; a changed text becomes a revision.",
     )
     next_refetch_at = models.DateTimeField(null=True, blank=True)
     # When annotators of a blind project were shown each other's work on it: on adjudication,
@@ -229,8 +231,14 @@ class Annotation(models.Model):
     # Where a correction may have moved it (anchor "proposed"), for a person to confirm.
     # An adjudicated annotation is authored by its curator; it names the annotators who
     # proposed it (empty for a span the curator added) and the annotations it was made from.
-    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.ANNOTATOR)
-    proposed_by = models.CharField(max_length=1000, blank=True)
+    # Defaults in the database too: rows written by other tools (benchmarks, bulk SQL) stay valid.
+    origin = models.CharField(
+        max_length=12,
+        choices=Origin.choices,
+        default=Origin.ANNOTATOR,
+        db_default=Origin.ANNOTATOR,
+    )
+    proposed_by = models.CharField(max_length=1000, blank=True, default="", db_default="")
     derived_from = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="adjudicated_as"
     )

@@ -34,13 +34,14 @@ class Project(models.Model):
     )
     curator_may_annotate = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="A curator may adjudicate an article they annotated themselves (four eyes "
         "then rest on the other annotators; the adjudication says so).",
     )
     # The organisation that publishes the project's fact-checks (ClaimReview author/publisher).
-    publisher_name = models.CharField(max_length=200, blank=True)
-    publisher_url = WebURLField(max_length=2000, blank=True)
-    publisher_logo_url = WebURLField(max_length=2000, blank=True)
+    publisher_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    publisher_url = WebURLField(max_length=2000, blank=True, default="", db_default="")
+    publisher_logo_url = WebURLField(max_length=2000, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
