@@ -112,3 +112,11 @@ def test_who_sees_it_through_the_api_and_admin(study, client_for, client):
         403,
         404,
     )
+
+
+def test_an_unassigned_annotators_spans_are_not_measured(study):
+    project, articles, ann, bob = study
+    passer_by = factories.annotator(project, username="cat")
+    factories.AnnotationFactory(article=articles[0], author=passer_by, start=0, length=6)
+    result = measuring.summary(project)
+    assert list(result["pairs"]) == ["ann|bob"] and result["articles"] == 2
