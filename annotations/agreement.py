@@ -22,11 +22,13 @@ with every other annotator's.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 Span = tuple[int, int, str]  # start, end, label
 Link = tuple[Span, Span, str]  # source span, target span, kind
@@ -265,3 +267,77 @@ def alpha_u(units: Mapping[str, Iterable[tuple[int, int]]], length: int) -> floa
 def pairs(annotators: Iterable[str]) -> list[tuple[str, str]]:
     """Every unordered pair of annotators, in name order."""
     return list(combinations(sorted(annotators), 2))
+
+
+RULES = ("exact", "overlap")
+
+
+def measure(
+    annotators: list[tuple[int, str]],
+    length: int,
+    rows: list[tuple],
+    links: list[tuple],
+    labels: Sequence[str],
+) -> dict[str, Any]:
+    """One text's results: per label (alpha_U's parts and value, exact and overlap match
+    counts) and per pair of annotators (by name: exact, overlap, links). `rows` are
+    (id, version, author id, start, end, label); `links` (source id, target id, kind)."""
+    names = dict(annotators)
+    spans: dict[str, list[Span]] = {name: [] for name in names.values()}
+    span_of: dict[int, tuple[str, Span]] = {}
+    for annotation, _version, author, start, end, label in rows:
+        span = (start, end, label)
+        spans[names[author]].append(span)
+        span_of[annotation] = (names[author], span)
+    linked: dict[str, list[Link]] = {name: [] for name in names.values()}
+    for source, target, kind in links:
+        if source in span_of and target in span_of and span_of[source][0] == span_of[target][0]:
+            linked[span_of[source][0]].append((span_of[source][1], span_of[target][1], kind))
+    by_label = {
+        label: {name: [s for s in own if s[2] == label] for name, own in spans.items()}
+        for label in labels
+    }
+    pair_totals = {pair: {rule: Scores(0, 0, 0) for rule in RULES} for pair in pairs(spans)}
+    overlap_matches: dict[tuple[str, str], dict] = {pair: {} for pair in pair_totals}
+    per_label: dict[str, Any] = {}
+    for label, own in by_label.items():
+        parts = alpha_parts(
+            {name: [(s, e) for s, e, _ in mine] for name, mine in own.items()}, length
+        )
+        per_label[label] = {"alpha": alpha_from(parts), "parts": parts.as_json()}
+        totals = {rule: Scores(0, 0, 0) for rule in RULES}
+        for a, b in pair_totals:
+            # Matches never cross labels, so the sums over labels are a pair's own; the exact
+            # matches are the overlap candidates that coincide, counted from sets.
+            paired = matches(own[a], own[b], "overlap")
+            overlap_matches[a, b].update(paired)
+            mine, theirs = set(own[a]), set(own[b])
+            found = {
+                "exact": Scores(len(mine & theirs), len(mine), len(theirs)),
+                "overlap": Scores(len(paired), len(mine), len(theirs)),
+            }
+            for rule in RULES:
+                totals[rule] += found[rule]
+                pair_totals[a, b][rule] += found[rule]
+        for rule in RULES:
+            per_label[label][rule] = totals[rule].as_list()
+    per_pair: dict[str, Any] = {}
+    for (a, b), totals in pair_totals.items():
+        agreed = links_agreed(overlap_matches[a, b], linked[a], linked[b])
+        per_pair[f"{a}|{b}"] = {
+            **{rule: totals[rule].as_list() for rule in RULES},
+            "links": agreed.as_list(),
+        }
+    return {"labels": per_label, "pairs": per_pair}
+
+
+def measure_many(texts: list[tuple]) -> list[dict[str, Any]]:
+    """measure() of many texts: the unit of work handed to another process.
+
+    The texts (a million spans) live throughout: frozen, the garbage collector stops scanning
+    them again and again while the measures allocate (a tenth of the time)."""
+    gc.freeze()
+    try:
+        return [measure(*text) for text in texts]
+    finally:
+        gc.unfreeze()

@@ -120,3 +120,31 @@ def test_an_unassigned_annotators_spans_are_not_measured(study):
     factories.AnnotationFactory(article=articles[0], author=passer_by, start=0, length=6)
     result = measuring.summary(project)
     assert list(result["pairs"]) == ["ann|bob"] and result["articles"] == 2
+
+
+def test_many_articles_are_measured_on_every_core_with_the_same_results(study, monkeypatch):
+    project, articles, ann, bob = study
+    measuring.refresh(project)
+    alone = dict(ArticleAgreement.objects.values_list("article_id", "results"))
+    ArticleAgreement.objects.all().delete()
+    monkeypatch.setattr(measuring, "PARALLEL_FROM", 1)  # two articles: spawn the processes
+    monkeypatch.setattr(measuring.os, "cpu_count", lambda: 2)
+    assert measuring.refresh(project) == (2, 0)
+    assert dict(ArticleAgreement.objects.values_list("article_id", "results")) == alone
+
+
+def test_a_page_view_after_nothing_changed_reads_no_stored_results(study):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project, articles, ann, bob = study
+    first = measuring.summary(project)
+    with CaptureQueriesContext(connection) as queries:
+        again = measuring.summary(project)
+    assert again == first
+    assert not any("results" in q["sql"] for q in queries.captured_queries)
+    moved = Annotation.objects.filter(article=articles[1], author=bob).first()
+    Annotation.objects.filter(pk=moved.pk).update(version=moved.version + 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert measuring.summary(project)["articles"] == 2
+    assert any("results" in q["sql"] for q in queries.captured_queries)  # summed again
