@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from annotations import demo
-from annotations.models import Annotation, Article, Project
+from annotations.models import Annotation, Article, Project, Verdict
 from tests.e2e.helpers import logged_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,6 +36,8 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
     article = Article.objects.get(revision=2)
     submitted = Annotation.objects.filter(status="submitted").first()
     project = Project.objects.get(slug="newsroom")
+    verdict = Verdict.objects.get(status="published")
+    pending = Article.objects.filter(project__blind=True, adjudication__isnull=True).get()
     pages = {
         "annotator1": [
             "/",
@@ -44,6 +46,8 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
             f"/articles/{article.pk}/",
             "/projects/newsroom/guidelines/",
             f"/articles/{article.pk}/revisions/",
+            "/articles/from-url/",
+            f"/verdicts/{verdict.pk}/",
         ],
         "reviewer1": [
             "/export/",
@@ -55,6 +59,10 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
             f"/admin/annotations/annotation/{submitted.pk}/change/",
             "/admin/annotations/article/",
             "/api/docs/",
+            f"/articles/{pending.pk}/adjudicate/",
+            f"/admin/annotations/verdict/{verdict.pk}/change/",
+            "/admin/annotations/fetch/",
+            "/admin/annotations/feed/",
         ],
         "manager1": [
             "/admin/annotations/project/",

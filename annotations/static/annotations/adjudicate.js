@@ -124,7 +124,7 @@ function drawCluster(cluster, number) {
   const columns = people.map((person) =>
     h(
       "div",
-      { class: "column", role: "cell" },
+      { class: "column", role: "group", "aria-label": person },
       h("div", { class: "column-head" }, person),
       cluster.variants
         .map((v, i) => [v, i])
@@ -166,7 +166,7 @@ function drawCluster(cluster, number) {
   return h(
     "section",
     { class: `cluster${cluster.disputed ? " disputed" : ""}`, dataset: { start: String(cluster.start) }, "aria-label": fmt(_("Disagreement %(n)s"), { n: number }) },
-    h("div", { class: "columns", role: "row" }, columns),
+    h("div", { class: "columns" }, columns),
     h("ol", { class: "decisions" }, decisions),
     merge,
   );
