@@ -115,7 +115,7 @@ def test_who_sees_it_through_the_api_and_admin(study, client_for, client):
 
 
 def test_an_unassigned_annotators_spans_are_not_measured(study):
-    project, articles, ann, bob = study
+    project, articles, _ann, _bob = study
     passer_by = factories.annotator(project, username="cat")
     factories.AnnotationFactory(article=articles[0], author=passer_by, start=0, length=6)
     result = measuring.summary(project)
@@ -123,7 +123,7 @@ def test_an_unassigned_annotators_spans_are_not_measured(study):
 
 
 def test_many_articles_are_measured_on_every_core_with_the_same_results(study, monkeypatch):
-    project, articles, ann, bob = study
+    project, _articles, _ann, _bob = study
     measuring.refresh(project)
     alone = dict(ArticleAgreement.objects.values_list("article_id", "results"))
     ArticleAgreement.objects.all().delete()
@@ -137,7 +137,7 @@ def test_a_page_view_after_nothing_changed_reads_no_stored_results(study):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    project, articles, ann, bob = study
+    project, articles, _ann, bob = study
     first = measuring.summary(project)
     with CaptureQueriesContext(connection) as queries:
         again = measuring.summary(project)
