@@ -112,3 +112,8 @@ def test_two_annotators_and_a_curator(page: Page, live_server, artifacts):
     page.goto(f"{base}/articles/{article.pk}/")
     expect(page.locator("#article-body")).to_contain_text("Officials")
     expect(page.locator("#annotation-list")).to_contain_text("Officials denied it")
+    # The adjudicated span says where it came from.
+    page.locator("#annotation-list .list-item", has_text="carla").filter(
+        has_text="the bridge opened in May"
+    ).first.click()
+    expect(page.locator("#card")).to_contain_text("adjudicated by carla from ann")

@@ -213,7 +213,11 @@ function renderCard() {
     h(
       "p",
       { class: "muted small" },
-      fmt(_("by %(author)s"), { author: a.author }),
+      a.origin === "adjudication"
+        ? a.proposed_by
+          ? fmt(_("adjudicated by %(author)s from %(proposers)s"), { author: a.author, proposers: a.proposed_by })
+          : fmt(_("added in adjudication by %(author)s"), { author: a.author })
+        : fmt(_("by %(author)s"), { author: a.author }),
       a.version ? ` · ${fmt(_("version %(n)s"), { n: a.version })}` : "",
     ),
   ];
