@@ -17,7 +17,7 @@ what adjudication made of them; and blind mode ends for the article.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -195,7 +195,8 @@ def open_adjudication(*, user: AbstractBaseUser, article: Article) -> Adjudicati
         for cluster in variants(locked):
             for variant in cluster.variants:
                 if variant.agreed:
-                    _make(adjudication, user, [variant], variant.start, variant.end, variant.label)
+                    span = anchoring.span_at(locked.body, variant.start, variant.end)
+                    _make(adjudication, user, [variant], span, variant.label)
         _carry_links(adjudication, user)
     return adjudication
 
@@ -220,12 +221,13 @@ def _curating(user: AbstractBaseUser, adjudication: Adjudication) -> Adjudicatio
     return locked
 
 
-def _chosen(adjudication: Adjudication, ids: list[int]) -> list[Variant]:
-    """The variants holding these annotator annotations; a 400 naming `annotations` if any id
-    is not one of the article's proposals."""
+def _chosen(adjudication: Adjudication, ids: list[int]) -> tuple[list[Variant], list[Cluster]]:
+    """The variants holding these annotator annotations, and the clusters they were found in;
+    a 400 naming `annotations` if any id is not one of the article's proposals."""
+    clusters = variants(adjudication.article, adjudication)
     by_id = {
         pk: variant
-        for cluster in variants(adjudication.article, adjudication)
+        for cluster in clusters
         for variant in cluster.variants
         for pk in variant.annotations
     }
@@ -241,19 +243,17 @@ def _chosen(adjudication: Adjudication, ids: list[int]) -> list[Variant]:
     for pk in ids:
         if by_id[pk] not in chosen:
             chosen.append(by_id[pk])
-    return chosen
+    return chosen, clusters
 
 
 def _make(
     adjudication: Adjudication,
     curator: AbstractBaseUser,
     chosen: list[Variant],
-    start: int,
-    end: int,
+    span: anchoring.Span,
     label: str,
 ) -> Annotation:
     article = adjudication.article
-    span = anchoring.span_at(article.body, start, end)
     proposers = sorted({name for v in chosen for name in v.proposers})
     sources = [pk for v in chosen for pk in v.annotations]
     notes = list(
@@ -271,11 +271,7 @@ def _make(
         revision=article.revision,
         author=curator,
         label=label,
-        start=span.start,
-        end=span.end,
-        quote=span.quote,
-        prefix=span.prefix,
-        suffix=span.suffix,
+        **asdict(span),
         note="\n\n".join(notes)[:10_000],
         origin=Origin.ADJUDICATION,
         proposed_by=", ".join(proposers)[:1000],
@@ -335,16 +331,15 @@ def _carry_links(adjudication: Adjudication, user: AbstractBaseUser) -> None:
 
 def _span(
     article: Article, start: int | None, end: int | None, quote: str | None
-) -> tuple[int, int] | None:
+) -> anchoring.Span | None:
     if start is None and end is None:
         return None
     if start is None or end is None:
         raise ValidationError({"end" if start is not None else "start": _("Give both ends.")})
     try:
-        span = anchoring.span_at(article.body, start, end, quote)
+        return anchoring.span_at(article.body, start, end, quote)
     except anchoring.SpanError as exc:
         raise ValidationError({exc.field: exc.message}) from exc
-    return span.start, span.end
 
 
 def _label(label: str | None, chosen: list[Variant]) -> str:
@@ -379,20 +374,21 @@ def accept(
         raise ValidationError({"annotations": _("Choose at least one variant.")})
     with transaction.atomic():
         adjudication = _curating(user, adjudication)
-        chosen = _chosen(adjudication, annotations)
+        chosen, clusters = _chosen(adjudication, annotations)
         article = adjudication.article
-        span = _span(article, start, end, quote) or (
-            min(v.start for v in chosen),
-            max(v.end for v in chosen),
+        span = _span(article, start, end, quote) or anchoring.span_at(
+            article.body, min(v.start for v in chosen), max(v.end for v in chosen)
         )
-        made = _make(adjudication, user, chosen, *span, _label(label, chosen))
-        keys = {(v.start, v.end, v.label) for v in chosen}
+        made = _make(adjudication, user, chosen, span, _label(label, chosen))
         losers = [
             pk
-            for cluster in variants(article, adjudication)
-            if any((v.start, v.end, v.label) in keys for v in cluster.variants)
+            for cluster in clusters
+            if any(v in chosen for v in cluster.variants)
             for v in cluster.variants
-            if v.decision == "open" and v.start < made.end and made.start < v.end
+            if v not in chosen
+            and v.decision == "open"
+            and v.start < made.end
+            and made.start < v.end
             for pk in v.annotations
         ]
         adjudication.rejected.add(*losers)
@@ -414,7 +410,7 @@ def add(
     assert span is not None
     with transaction.atomic():
         adjudication = _curating(user, adjudication)
-        return _make(adjudication, user, [], *span, _label(label, []))
+        return _make(adjudication, user, [], span, _label(label, []))
 
 
 def change(
@@ -434,9 +430,8 @@ def change(
         adjudication = _curating(user, adjudication)
         locked = Annotation.objects.select_for_update().get(pk=annotation.pk)
         if span is not None:
-            body = anchoring.span_at(adjudication.article.body, *span)
-            locked.start, locked.end, locked.quote = body.start, body.end, body.quote
-            locked.prefix, locked.suffix = body.prefix, body.suffix
+            for name, value in asdict(span).items():
+                setattr(locked, name, value)
         if label is not None:
             locked.label = _label(label, [])
             locked.outgoing_links.all().delete()
@@ -465,7 +460,7 @@ def reject(*, user: AbstractBaseUser, adjudication: Adjudication, annotations: l
     """Turn down the variants holding `annotations`."""
     with transaction.atomic():
         adjudication = _curating(user, adjudication)
-        chosen = _chosen(adjudication, annotations)
+        chosen, _clusters = _chosen(adjudication, annotations)
         adjudication.rejected.add(*[pk for v in chosen for pk in v.annotations])
 
 
@@ -473,7 +468,7 @@ def reopen(*, user: AbstractBaseUser, adjudication: Adjudication, annotations: l
     """Take back a rejection: the variants are open again."""
     with transaction.atomic():
         adjudication = _curating(user, adjudication)
-        chosen = _chosen(adjudication, annotations)
+        chosen, _clusters = _chosen(adjudication, annotations)
         adjudication.rejected.remove(*[pk for v in chosen for pk in v.annotations])
 
 
@@ -536,14 +531,3 @@ def unblind(*, user: AbstractBaseUser, article: Article) -> None:
     Article.objects.filter(pk=article.pk, unblinded_at__isnull=True).update(
         unblinded_at=timezone.now()
     )
-
-
-def summary(article: Article, adjudication: Adjudication | None) -> dict[str, Any]:
-    """Counts for lists and the screen's header."""
-    clusters = variants(article, adjudication)
-    return {
-        "variants": sum(len(c.variants) for c in clusters),
-        "agreed": sum(v.agreed for c in clusters for v in c.variants),
-        "open": sum(c.open for c in clusters),
-        "disagreements": sum(c.disputed for c in clusters),
-    }

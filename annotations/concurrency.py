@@ -28,9 +28,9 @@ ATTEMPTS = 4
 class VersionConflict(Exception):
     """The annotation changed since the caller read it; nothing was written."""
 
-    def __init__(self, *, expected: int, current: int) -> None:
+    def __init__(self, *, expected: int, current: int, what: str = "annotation") -> None:
         super().__init__(
-            f"This annotation has changed since you loaded it (you had version {expected}, "
+            f"This {what} has changed since you loaded it (you had version {expected}, "
             f"it is now at version {current}). Reload it and try again."
         )
         self.expected = expected

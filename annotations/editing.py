@@ -6,6 +6,7 @@ the row lock of concurrency.py, so the API and the pages share one set of rules.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -138,11 +139,7 @@ def create_annotation(
         revision=article.revision,
         author=author,
         label=label,
-        start=span.start,
-        end=span.end,
-        quote=span.quote,
-        prefix=span.prefix,
-        suffix=span.suffix,
+        **asdict(span),
         note=note,
     )
     annotation._history_user = author
@@ -197,8 +194,8 @@ def update_annotation(
 
 def _anchor_on_current(annotation: Annotation, span: anchoring.Span) -> None:
     """Place the annotation on the article's current text (a new span, or a proposal taken)."""
-    annotation.start, annotation.end, annotation.quote = span.start, span.end, span.quote
-    annotation.prefix, annotation.suffix = span.prefix, span.suffix
+    for name, value in asdict(span).items():
+        setattr(annotation, name, value)
     annotation.revision = annotation.article.revision
     annotation.anchor = Anchor.ANCHORED
     annotation.proposed_start = annotation.proposed_end = None

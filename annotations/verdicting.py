@@ -137,7 +137,9 @@ def change(
     with transaction.atomic():
         locked = Verdict.objects.select_for_update().get(pk=verdict.pk)
         if expected_version is not None and locked.version != expected_version:
-            raise concurrency.VersionConflict(expected=expected_version, current=locked.version)
+            raise concurrency.VersionConflict(
+                expected=expected_version, current=locked.version, what="verdict"
+            )
         if locked.status in verdict_statuses.EDITABLE:
             if locked.author_id != user.pk:
                 raise PermissionDenied(_("Only its author changes a drafted verdict."))
@@ -244,7 +246,9 @@ def perform(
             .get(pk=verdict.pk)
         )
         if expected_version is not None and locked.version != expected_version:
-            raise concurrency.VersionConflict(expected=expected_version, current=locked.version)
+            raise concurrency.VersionConflict(
+                expected=expected_version, current=locked.version, what="verdict"
+            )
         _check_step(name, locked, user, note)
         now = timezone.now()
         before = locked.status
@@ -280,9 +284,9 @@ def markup_page(verdict: Verdict) -> dict[str, Any]:
     return claimreview.markup_page(verdict, ratings(verdict.project))
 
 
-def evidence(verdict: Verdict) -> list[Any]:
-    """The evidence the verdict rests on: the claim's, with stances."""
-    return list(verdict.claim.evidence_links.select_related("evidence").order_by("created_at"))
+def evidence(claim: Annotation) -> list[Any]:
+    """The evidence a verdict on the claim rests on: the claim's, with stances."""
+    return list(claim.evidence_links.select_related("evidence").order_by("created_at", "pk"))
 
 
 def rating_named(project: Project, name: str) -> Rating:

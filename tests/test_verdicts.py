@@ -381,3 +381,17 @@ def test_the_desk_drafts_on_the_page_and_decides_in_admin(desk, client):
     refused = client.post(step, {"step": "retract"}, follow=True).content.decode()
     assert "A note is required" in refused
     assert Verdict.objects.get().status == VerdictStatus.PUBLISHED
+
+
+def test_a_stale_if_match_changes_nothing(desk, client_for):
+    project, checker, _editor, _second, claim = desk
+    verdict = verdicting.draft(
+        user=checker, claim=claim, rating=verdicting.rating_named(project, "False")
+    )
+    client = client_for(checker)
+    url = f"/api/v1/verdicts/{verdict.pk}/"
+    stale = client.patch(url, {"claimant": "Someone else"}, format="json", HTTP_IF_MATCH='"7"')
+    assert stale.status_code == 412 and "verdict has changed" in stale.json()["detail"]
+    fresh = client.patch(url, {"claimant": "Someone else"}, format="json", HTTP_IF_MATCH='"1"')
+    assert fresh.status_code == 200 and fresh["ETag"] == '"2"'
+    assert Verdict.objects.get().claimant == "Someone else"

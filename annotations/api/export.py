@@ -55,7 +55,9 @@ class FormatParameterIsOurs(BaseContentNegotiation):
         return None
 
 
-def _int(params, name: str, default: int | None, low: int, high: int) -> int | None:
+def whole_param(params, name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number query parameter from low to high (default when absent); a 400 naming
+    it otherwise."""
     raw = params.get(name)
     if raw is None:
         return default
@@ -125,10 +127,10 @@ class AnnotationExportView(APIView):
             assert fmt.page is not None
             document = fmt.page(
                 queryset,
-                after=_int(params, "after", 0, 0, MAX_ID),
-                size=_int(params, "page_size", pages.PAGE_SIZE, 1, pages.MAX_PAGE_SIZE),
-                start=_int(params, "start", None, 0, MAX_ID),
-                total=_int(params, "total", None, 0, MAX_ID),
+                after=whole_param(params, "after", 0, 0, MAX_ID),
+                size=whole_param(params, "page_size", pages.PAGE_SIZE, 1, pages.MAX_PAGE_SIZE),
+                start=whole_param(params, "start", None, 0, MAX_ID),
+                total=whole_param(params, "total", None, 0, MAX_ID),
                 **arguments,
             )
         if fmt.collection is None and "after" not in params:

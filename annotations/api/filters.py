@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from annotations import searching
 from annotations.choices import Label, Status
-from annotations.models import Annotation, Article, Evidence
+from annotations.models import Annotation, Article, Evidence, Verdict
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -103,3 +103,15 @@ class EvidenceFilter(django_filters.FilterSet):
         for word in value.split():
             queryset = queryset.filter(Q(url__icontains=word) | Q(title__icontains=word))
         return queryset
+
+
+class ClaimReviewFilter(django_filters.FilterSet):
+    """The ClaimReview feeds' filter: what changed since a last pull."""
+
+    updated_since = UtcDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
+    )
+
+    class Meta:
+        model = Verdict
+        fields = ["updated_since"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,10 +19,14 @@ from rest_framework.views import APIView
 
 from annotations import claimreview, inputs, permissions, verdicting
 from annotations.api.access import HasRole
-from annotations.api.export import CanExport
+from annotations.api.errors import PreconditionFailed
+from annotations.api.export import CanExport, whole_param
 from annotations.api.fields import HttpUrlField, TextField
+from annotations.api.filters import ClaimReviewFilter
 from annotations.api.responses import fast_json
 from annotations.api.serializers import StrictSerializer
+from annotations.api.views import IF_MATCH, parse_if_match
+from annotations.concurrency import VersionConflict
 from annotations.models import SUMMARY_MAX, Annotation, Project, Verdict
 
 
@@ -106,6 +108,7 @@ def _fields(data: dict[str, Any], project: Project) -> dict[str, Any]:
     partial_update=extend_schema(
         summary="Change a drafted verdict, or correct a published one (dateModified)",
         request=VerdictFieldsSerializer,
+        parameters=[IF_MATCH],
     ),
 )
 class VerdictViewSet(
@@ -118,6 +121,7 @@ class VerdictViewSet(
     permission_classes = [HasRole]
     serializer_class = VerdictSerializer
     queryset = Verdict.objects.none()
+    versioned = True  # read by the schema: a PATCH with a stale If-Match answers 412
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -155,13 +159,17 @@ class VerdictViewSet(
         if not data.validated_data:
             raise ValidationError({"non_field_errors": ["Send at least one field to change."]})
         header = request.headers.get("If-Match")
-        expected = int(header.strip('W/"')) if header and header.strip('W/"').isdigit() else None
-        changed = verdicting.change(
-            user=request.user,
-            verdict=verdict,
-            changes=_fields(dict(data.validated_data), verdict.project),
-            expected_version=expected,
-        )
+        try:
+            changed = verdicting.change(
+                user=request.user,
+                verdict=verdict,
+                changes=_fields(dict(data.validated_data), verdict.project),
+                expected_version=parse_if_match(header) if header is not None else None,
+            )
+        except VersionConflict as exc:
+            raise PreconditionFailed(
+                f"If-Match does not match: {exc}", code="stale_version"
+            ) from exc
         return self._answer(changed)
 
     def _step(self, request: Request, name: str) -> Response:
@@ -233,21 +241,12 @@ class VerdictViewSet(
 
 def _page(request: Request, verdicts: Any, name: str) -> HttpResponse:
     params = request.query_params
-    try:
-        after = inputs.whole_number(params.get("after", "0"), name="after")
-        size = inputs.whole_number(
-            params.get("page_size", "100"), name="page_size", low=1, high=500
-        )
-    except inputs.InputError as exc:
-        raise ValidationError({exc.name: exc.message}) from exc
-    since = params.get("updated_since")
-    if since:
-        moment = parse_datetime(since.replace(" ", "+")) if len(since) < 40 else None
-        if moment is None or moment.tzinfo is None:
-            raise ValidationError(
-                {"updated_since": "An ISO 8601 date-time with its offset (Z for UTC)."}
-            )
-        verdicts = verdicts.filter(updated_at__gte=moment.astimezone(dt.UTC))
+    after = whole_param(params, "after", 0, 0, inputs.MAX_ID)
+    size = whole_param(params, "page_size", 100, 1, 500)
+    filtered = ClaimReviewFilter(params, queryset=verdicts, request=request)
+    if not filtered.is_valid():
+        raise ValidationError(filtered.errors)
+    verdicts = filtered.qs
     reviews, following = verdicting.feed_page(verdicts, after=after, size=size)
     dates = [r.get("dateModified") or r.get("datePublished") or "" for r in reviews]
     headers = {"X-Total-Count": str(verdicting.published(verdicts).count())}

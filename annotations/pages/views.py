@@ -287,12 +287,8 @@ def claim_verdict(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "annotations/verdict.html",
-        {"claim": claim, "form": form, "verdict": None, "evidence": _evidence(claim)},
+        {"claim": claim, "form": form, "verdict": None, "evidence": verdicting.evidence(claim)},
     )
-
-
-def _evidence(claim: Annotation) -> list[Any]:
-    return list(claim.evidence_links.select_related("evidence").order_by("created_at", "pk"))
 
 
 @role_required
@@ -349,7 +345,7 @@ def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "steps": verdicting.available(verdict, user),
             "events": verdict.events.select_related("actor"),
-            "evidence": _evidence(verdict.claim),
+            "evidence": verdicting.evidence(verdict.claim),
             "snippet": snippet,
             "problems": verdicting.publishing_problems(verdict),
         },
