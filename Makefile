@@ -11,6 +11,7 @@ PORT ?= 8000
 
 WORKERS ?= 3
 THREADS ?= 8
+WORKER_CLASS ?= gthread
 
 .PHONY: run worker serve test lint format check bench bench-reanchor load lock clean messages
 
@@ -48,7 +49,7 @@ serve: $(APP_STAMP)
 	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" SECURE_COOKIES="$${SECURE_COOKIES:-false}" \
 	sh -c '$(BIN)/python manage.py migrate --noinput && \
 	  $(BIN)/python manage.py collectstatic --noinput -v0 && \
-	  exec $(BIN)/gunicorn workbench.wsgi --bind $(HOST):$(PORT) --worker-class gthread \
+	  exec $(BIN)/gunicorn workbench.wsgi --bind $(HOST):$(PORT) --worker-class $(WORKER_CLASS) \
 	    --workers $(WORKERS) --threads $(THREADS) --access-logfile - --timeout 120'
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -31,9 +32,20 @@ def start(database_url: str, port: int, **env: str) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         **env,
     }
+    return launch(["make", "--no-print-directory", "serve"], ROOT, environment, port)
+
+
+def launch(
+    command: list[str],
+    cwd: Path,
+    environment: dict[str, str],
+    port: int,
+    path: str = "/accounts/login/",
+) -> subprocess.Popen:
+    """Start a server in its own process group and wait until `path` answers on the port."""
     server = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"],
-        cwd=ROOT,
+        command,
+        cwd=cwd,
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -41,7 +53,9 @@ def start(database_url: str, port: int, **env: str) -> subprocess.Popen:
     )
     for _ in range(120):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2)
+            return server
+        except urllib.error.HTTPError:  # it answers, if not with a 200
             return server
         except OSError:
             time.sleep(0.5)

@@ -204,3 +204,34 @@ def test_work_from_before_adjudication_web_and_verdicts_upgrades_whole():
     assert (upgraded.canonical_url, upgraded.tracked, upgraded.unblinded_at) == ("", False, None)
     study = CurrentProject.objects.get(slug="study")
     assert (study.curator_may_annotate, study.publisher_url) == (False, "")
+
+
+@pytest.mark.postgres
+def test_rows_written_before_the_export_columns_export_as_before():
+    """0026 fills the pieces the streamed export joins for every row already there."""
+    old = migrate_to([("annotations", "0025_database_defaults")])
+    User = old.get_model("auth", "User")
+    Project = old.get_model("annotations", "Project")
+    Article = old.get_model("annotations", "Article")
+    Annotation = old.get_model("annotations", "Annotation")
+    project = Project.objects.create(name="Desk", slug="desk")
+    author, checker = User.objects.create(username="author"), User.objects.create(username="zoë")
+    body = "The harbour fees rose. Officials denied it."
+    article = Article.objects.create(
+        project=project, title='Fees "up"', body=body, body_hash="x", source_url=""
+    )
+    Annotation.objects.create(
+        project=project, article=article, author=author, reviewer=checker, label="claim",
+        start=4, end=21, quote=body[4:21], status="approved", note="kept\n",
+    )  # fmt: skip
+    migrate_to(latest())
+
+    import json
+
+    from annotations.export.formats import FORMATS
+    from annotations.export.records import record
+    from annotations.models import Annotation as Current
+
+    queryset = Current.objects.all()
+    lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
+    assert [json.loads(line) for line in lines] == [record(a) for a in queryset.with_article()]

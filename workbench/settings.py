@@ -201,6 +201,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the shared cache (Redis in production) and written through to the
+# database: a request costs no session query, and a cache that restarts loses no one's log-in.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 _proxy_header = env_list("SECURE_PROXY_SSL_HEADER", [])  # e.g. HTTP_X_FORWARDED_PROTO,https
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else None
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

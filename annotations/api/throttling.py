@@ -11,6 +11,7 @@ import time
 
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
@@ -25,7 +26,9 @@ def increment(key: str, *, timeout: int) -> int:
     take turns and none overwrites another's count.
     """
     cache = caches["default"]
-    if not isinstance(cache, DatabaseCache):  # Redis: no database round trip at all
+    if isinstance(cache, RedisCache):
+        return _redis_add_one(cache, key, timeout)
+    if not isinstance(cache, DatabaseCache):
         return _add_one(cache, key, timeout)
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -33,6 +36,17 @@ def increment(key: str, *, timeout: int) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
         return _add_one(cache, key, timeout)
+
+
+def _redis_add_one(cache: RedisCache, key: str, timeout: int) -> int:
+    """One round trip: create the counter with its expiry if it is new, then add one, in one
+    MULTI (Django's add() and incr() take three: SET NX, EXISTS and INCRBY)."""
+    name = cache.make_and_validate_key(key)
+    client = cache._cache.get_client(name, write=True)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(name, 0, ex=timeout, nx=True)
+        pipe.incr(name)
+        return pipe.execute()[1]
 
 
 def _add_one(cache, key: str, timeout: int) -> int:

@@ -1,10 +1,9 @@
 """The streaming formats on PostgreSQL: rows built in SQL and sent with COPY.
 
 COPY is the fastest way out of PostgreSQL; building each JSON line or CSV row in the same SELECT
-leaves Python only to pass bytes on. Evidence and links are correlated subqueries rather than
-grouped CTEs: those were a third faster in all, but held back the first byte until the whole
-aggregate was built (see docs/benchmarks.md). The rows are the ones records.py builds in
-Python; a test checks that both agree.
+leaves Python only to pass bytes on. A JSON line is joined from pieces PostgreSQL keeps on
+every write (migration 0026), so the export builds no JSON; a CSV row is built in the SELECT.
+The rows are the ones records.py builds in Python; tests check that both agree.
 """
 
 from __future__ import annotations
@@ -73,19 +72,27 @@ def _from(t: dict[str, str], ids_sql: str, joins: str = "") -> str:
     return f"""
         FROM {t["annotation"]} a
         JOIN {t["article"]} ar ON ar.id = a.article_id
-        JOIN {t["user"]} au ON au.id = a.author_id
-        LEFT JOIN {t["user"]} rv ON rv.id = a.reviewer_id
         {joins}
         WHERE a.id IN ({ids_sql})
         ORDER BY a.id"""
 
 
-# A whole export joins each annotation's evidence and links grouped per annotation, read in id
+def _users(t: dict[str, str]) -> str:
+    return f"""
+        JOIN {t["user"]} au ON au.id = a.author_id
+        LEFT JOIN {t["user"]} rv ON rv.id = a.reviewer_id"""
+
+
+# A CSV export joins each annotation's evidence and links grouped per annotation, read in id
 # order from their indexes and merge-joined (STREAMING), so rows leave as soon as they are
-# built: 22.6 s -> 16.1 s at 900,000 rows, first byte at once. (Hashed, the groups would be
-# built in full first: 12 s, but the first byte after 9.8 s.) A page of a few rows looks its
-# evidence up per row instead: grouping the whole table for it would cost seconds.
-STREAMING = ("SET LOCAL enable_hashagg = off", "SET LOCAL enable_hashjoin = off")
+# built; hashed, the groups would be built in full first (the first byte after 9.8 s of 12).
+# Parallel workers would send every built row through shared memory to be merged in order
+# again: 14.7 s against 8.1 s for CSV at 900,000 rows.
+STREAMING = (
+    "SET LOCAL enable_hashagg = off",
+    "SET LOCAL enable_hashjoin = off",
+    "SET LOCAL max_parallel_workers_per_gather = 0",
+)
 
 
 def _grouped(t: dict[str, str], evidence_item: str, link_item: str, aggregate: str) -> str:
@@ -103,40 +110,18 @@ def _grouped(t: dict[str, str], evidence_item: str, link_item: str, aggregate: s
                    FROM {t["link"]} l GROUP BY l.source_id) lk ON lk.source_id = a.id"""
 
 
-_EVIDENCE_JSON = """json_build_object('url', e.url, 'title', e.title, 'publisher', e.publisher,
-                                     'stance', el.stance, 'note', el.note)"""
-_LINK_JSON = "json_build_object('kind', l.kind, 'target', l.target_id)"
-
-
-def jsonl_select(ids_sql: str, *, whole: bool = False) -> str:
+def jsonl_select(ids_sql: str) -> str:
+    """Each record joined from the pieces PostgreSQL keeps per row (migration 0026 says how):
+    the annotation's own members, its evidence and links among them, and its article."""
     t = _tables()
-    if whole:
-        evidence, links = "COALESCE(ev.items, '[]'::json)", "COALESCE(lk.items, '[]'::json)"
-        joins = _grouped(t, _EVIDENCE_JSON, _LINK_JSON, "json_agg({item} ORDER BY {order})")
-    else:
-        evidence = f"""COALESCE((
-                SELECT json_agg({_EVIDENCE_JSON} ORDER BY el.created_at, el.id)
-                FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
-                WHERE el.annotation_id = a.id), '[]'::json)"""
-        links = f"""COALESCE((
-                SELECT json_agg({_LINK_JSON} ORDER BY l.created_at, l.id)
-                FROM {t["link"]} l WHERE l.source_id = a.id), '[]'::json)"""
-        joins = ""
     return f"""
-        SELECT json_build_object(
-            'id', a.id,
-            'article', json_build_object(
-                'id', ar.id, 'title', ar.title, 'url', NULLIF(ar.source_url, ''),
-                'publisher', ar.publisher),
-            {", ".join(f"'{name}', {_field(name)}" for name in ANNOTATION_FIELDS)},
-            'evidence', {evidence},
-            'links', {links},
-            'offset_unit', '{OFFSET_UNIT}')
-        {_from(t, ids_sql, joins)}"""
+        SELECT '{{"id" : ' || a.id || ', "article" : ' || ar.export_object
+               || ', ' || a.export_members || '}}'
+        {_from(t, ids_sql)}"""
 
 
 def csv_select(ids_sql: str) -> str:
-    """A whole CSV export, evidence and links grouped as for JSONL (STREAMING)."""
+    """A whole CSV export, evidence and links grouped per annotation (STREAMING)."""
     t = _tables()
     joins = _grouped(
         t, "el.stance || ' ' || e.url", "l.kind || ' ' || l.target_id",
@@ -160,7 +145,7 @@ def csv_select(ids_sql: str) -> str:
     selected = ",\n            ".join(
         f'{expression} AS "{name}"' for expression, name in zip(columns, CSV_COLUMNS, strict=True)
     )
-    return f"SELECT {selected} {_from(t, ids_sql, joins)}"
+    return f"SELECT {selected} {_from(t, ids_sql, _users(t) + joins)}"
 
 
 def _copy(statement: str, params: tuple) -> Iterator[bytes]:
@@ -193,7 +178,7 @@ def stream_jsonl(queryset: QuerySet) -> Iterator[bytes]:
     ids_sql, params = _ids(queryset)
     # One text column, never quoted: JSON escapes every character that CSV mode would quote.
     statement = (
-        f"COPY ({jsonl_select(ids_sql, whole=True)}) TO STDOUT "
+        f"COPY ({jsonl_select(ids_sql)}) TO STDOUT "
         "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
     )
     return _copy(statement, params)
@@ -209,7 +194,7 @@ def jsonl_rows(queryset: QuerySet) -> list[bytes]:
     a page of the `json` format: what the streamed path sends, without the COPY."""
     ids_sql, params = _ids(queryset)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT row::text FROM ({jsonl_select(ids_sql)}) AS rows(row)", params)
+        cursor.execute(jsonl_select(ids_sql), params)
         return [row.encode() for (row,) in cursor.fetchall()]
 
 

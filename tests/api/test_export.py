@@ -320,6 +320,54 @@ def test_streaming_formats_match_the_python_records(data):
     assert rows[1:] == python_rows
 
 
+@pytest.mark.postgres
+def test_the_stream_follows_renamed_users_retitled_articles_and_edited_evidence(data):
+    """PostgreSQL keeps each row's part of its record (migration 0026): whatever changes a
+    record, in the row or in another table, shows in the next export."""
+    from django.contrib.auth import get_user_model
+
+    from annotations.models import Article, Evidence
+
+    get_user_model().objects.filter(username="author").update(username="renamed")
+    get_user_model().objects.filter(username="checker").update(username="zoë")
+    Article.objects.filter(pk=data["article"].pk).update(title='New "title"', source_url="")
+    Evidence.objects.update(title="Retitled")
+    Annotation.objects.filter(pk=data["tricky"].pk).update(reviewer=None, note="line\nbreak")
+    queryset = Annotation.objects.filter(status=Status.APPROVED)
+    lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert records == [record(a) for a in queryset.with_article().order_by("pk")]
+    assert {r["author"] for r in records} == {"renamed"}
+    assert records[0]["reviewer"] == "zoë" and records[1]["reviewer"] is None
+    assert records[0]["article"]["title"] == 'New "title"'
+    assert records[0]["evidence"][0]["title"] == "Retitled"
+
+
+@pytest.mark.postgres
+def test_the_stream_follows_evidence_and_links_added_and_removed(data):
+    from annotations.models import EvidenceLink
+
+    queryset = Annotation.objects.filter(status=Status.APPROVED)
+
+    def exported():
+        lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
+        records = [json.loads(line) for line in lines]
+        assert records == [record(a) for a in queryset.with_article().order_by("pk")]
+        return {r["id"]: (len(r["evidence"]), len(r["links"])) for r in records}
+
+    emoji, tricky, attribution = data["after_emoji"], data["tricky"], data["attribution"]
+    assert exported() == {emoji.pk: (1, 0), tricky.pk: (0, 0), attribution.pk: (0, 1)}
+    source = EvidenceFactory(url="https://data.example/budget")
+    EvidenceLink.objects.bulk_create(  # one statement for two annotations
+        [EvidenceLink(annotation=a, evidence=source, stance="context") for a in (emoji, tricky)]
+    )
+    tricky.outgoing_links.create(target=emoji, kind="denies")
+    assert exported() == {emoji.pk: (2, 0), tricky.pk: (1, 1), attribution.pk: (0, 1)}
+    EvidenceLink.objects.filter(evidence=source).update(stance="supports")
+    emoji.delete()  # its evidence links go, and so do the links that point at it
+    assert exported() == {tricky.pk: (1, 0), attribution.pk: (0, 0)}
+
+
 def test_streaming_reads_rows_in_chunks_not_all_at_once(data, monkeypatch):
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 2)
     monkeypatch.setattr(postgres, "BLOCK", 1)
