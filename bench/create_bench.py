@@ -3,12 +3,11 @@
 Usage: python bench/create_bench.py [--clients 50] [--seconds 20] [--doccano VENV]
 Fifty clients, each logged in with its own session, create span annotations on 20 articles of
 the load test's text as fast as they can, through each tool's API with its CSRF token; both
-servers run under the same gunicorn settings as `make serve` (gthread, 3 workers x 8 threads)
+servers run under the same gunicorn settings as `make serve` (server.GUNICORN_SETTINGS)
 against PostgreSQL on 127.0.0.1. The workbench's database is bench/load_test.py's.
 
 doccano is measured when --doccano names a virtualenv holding it (`pip install doccano==1.8.4
-'marshmallow<3.20' 'numpy<2'
-  psycopg2-binary`; the project's own files never install it): the script
+'marshmallow<3.20' 'numpy<2' psycopg2-binary`; the project's own files never install it): the script
 creates its database (DOCCANO_DATABASE_URL), a sequence-labelling project with overlapping
 spans allowed, the same 50 users, articles and label, then serves it.
 """
@@ -17,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -97,11 +97,8 @@ def prepare_doccano(venv: Path, clients: int) -> tuple[dict[str, str], int, int,
 
 def serve_doccano(venv: Path, env: dict[str, str], port: int) -> subprocess.Popen:
     """doccano's WSGI app under `make serve`'s gunicorn settings."""
-    command = [
-        str(venv / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread", "--workers", "3", "--threads", "8",
-        "--access-logfile", "-", "--timeout", "120",
-    ]  # fmt: skip
+    command = [str(venv / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command += server.GUNICORN_SETTINGS
     return server.launch(command, Path(env["BACKEND"]), env, port, "/v1/auth/login/")
 
 
@@ -109,39 +106,40 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rounds", type=int, default=1, help="each tool in turn, this often")
     parser.add_argument("--doccano", type=Path, help="a virtualenv with doccano installed")
     args = parser.parse_args()
-    rates = {}
 
     load_test.prepare(args.clients)
     with psycopg.connect(load_test.URL) as conn:
         articles = [row[0] for row in conn.execute("SELECT id FROM annotations_article")]
-    port = server.free_port()
     redis_url = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/3")
-    process = server.start(
-        load_test.URL, port, API_WRITE_THROTTLE="100000/minute", REDIS_URL=redis_url
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        stats = load_test.run_editors(base, args.clients, args.seconds, articles, True)
-    finally:
-        server.stop(process)
-    rates["workbench"] = report("workbench", stats, args.seconds)
-
+    throttle = {"API_WRITE_THROTTLE": "100000/minute", "REDIS_URL": redis_url}
+    tools = {"workbench": (lambda port: server.start(load_test.URL, port, **throttle), articles)}
     if args.doccano:
         env, project, label, examples = prepare_doccano(args.doccano, args.clients)
         DoccanoEditor.project, DoccanoEditor.label = project, label
-        port = server.free_port()
-        process = serve_doccano(args.doccano, env, port)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            stats = load_test.run_editors(
-                base, args.clients, args.seconds, examples, True, kind=DoccanoEditor
-            )
-        finally:
-            server.stop(process)
-        rates["doccano"] = report("doccano 1.8.4", stats, args.seconds)
-        print(f"\nworkbench / doccano: {rates['workbench'] / rates['doccano']:.2f}x")
+        tools["doccano 1.8.4"] = (lambda port: serve_doccano(args.doccano, env, port), examples)
+
+    # The machine is shared and its speed drifts: the tools take turns, so drift hits both.
+    rates: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(args.rounds):
+        for name, (start, targets) in tools.items():
+            port = server.free_port()
+            process = start(port)
+            kind = DoccanoEditor if name.startswith("doccano") else load_test.Editor
+            try:
+                base = f"http://127.0.0.1:{port}"
+                stats = load_test.run_editors(
+                    base, args.clients, args.seconds, targets, True, kind=kind
+                )
+            finally:
+                server.stop(process)
+            rates[name].append(report(name, stats, args.seconds))
+    if args.doccano:
+        ratios = [w / d for w, d in zip(rates["workbench"], rates["doccano 1.8.4"], strict=True)]
+        print("\nworkbench / doccano per round: " + ", ".join(f"{r:.2f}x" for r in ratios))
+        print(f"median: {statistics.median(ratios):.2f}x")
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
 

@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "benchmark-only-" + "k" * 60
 
 
+# `make serve`'s gunicorn settings, for serving another tool the same way in a comparison.
+GUNICORN_SETTINGS = [
+    "--worker-class", "gthread", "--workers", "4", "--threads", "4",
+    "--worker-connections", "4", "--keep-alive", "0", "--access-logfile", "-", "--timeout", "120",
+]  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

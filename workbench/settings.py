@@ -68,9 +68,12 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses log-ins after repeated failures
-    "django.contrib.auth.backends.ModelBackend",
-    # Object permissions (has_perm(perm, obj)) from project roles: annotations.permissions.can
+    # Logs in as ModelBackend does, reads a session's user with their roles in one query, and
+    # answers has_perm(perm, obj) from project roles (annotations.permissions.can).
     "annotations.permissions.ProjectPermissionBackend",
+    # Model permissions without an object, and the users of sessions begun before the line
+    # above logged people in (a session names the backend that logged it in).
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours

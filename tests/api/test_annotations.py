@@ -52,6 +52,40 @@ def test_create_answers_without_reading_the_annotation_back(
     assert response.json()["actions"] == ["edit", "delete", "submit"]
 
 
+def test_a_session_reads_its_user_and_their_roles_in_one_query_and_never_keeps_them(
+    annotator, article, django_assert_max_num_queries, settings
+):
+    """Logged in through the log-in page, as editors are: the session's user comes with their
+    roles in one query, read again on every request, so a role taken away counts at once."""
+    from django.test import Client
+
+    from annotations.models import Membership
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"writes": None},
+    }
+    annotator.set_password("correct horse battery staple")
+    annotator.save()
+    client = Client()
+    logged_in = client.post(
+        "/accounts/login/",
+        {"username": "annotator", "password": "correct horse battery staple"},
+    )
+    assert logged_in.status_code == 302
+    body = {"article": article.pk, "label": "claim", "quote": "Officials denied it."}
+    # the session (from the cache), the user with their roles, the article with its project,
+    # the insert and its history row inside a savepoint
+    with django_assert_max_num_queries(7) as queries:
+        response = client.post(URL, body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    reading_roles = [q["sql"] for q in queries.captured_queries if "membership" in q["sql"]]
+    assert len(reading_roles) == 1 and '"auth_user"."password"' in reading_roles[0]
+    Membership.objects.filter(user=annotator).delete()
+    response = client.post(URL, body, content_type="application/json")
+    assert response.status_code in (400, 403)  # the article is not theirs to see any more
+
+
 def test_create_with_a_quote_alone_finds_it(client_for, annotator, article):
     response = create(client_for(annotator), article, quote="Officials denied it.")
     assert response.status_code == 201
