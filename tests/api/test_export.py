@@ -309,6 +309,14 @@ def test_page_formats_run_the_same_queries_whatever_the_page_size(data, fmt):
     assert counts[0] == counts[1]
 
 
+def assert_csv_matches(queryset):
+    served = b"".join(FORMATS["csv"].stream(queryset)).decode()
+    python = b"".join(streaming.csv_lines(queryset)).decode()
+    assert list(csv.reader(io.StringIO(served, newline=""))) == list(
+        csv.reader(io.StringIO(python, newline=""))
+    )
+
+
 def test_streaming_formats_match_the_python_records(data):
     """On PostgreSQL the rows come from SQL; they must say what records.py says."""
     queryset = Annotation.objects.filter(status=Status.APPROVED)
@@ -337,6 +345,7 @@ def test_the_stream_follows_renamed_users_retitled_articles_and_edited_evidence(
     lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
     records = [json.loads(line) for line in lines]
     assert records == [record(a) for a in queryset.with_article().order_by("pk")]
+    assert_csv_matches(queryset)
     assert {r["author"] for r in records} == {"renamed"}
     assert records[0]["reviewer"] == "zoë" and records[1]["reviewer"] is None
     assert records[0]["article"]["title"] == 'New "title"'
@@ -353,6 +362,7 @@ def test_the_stream_follows_evidence_and_links_added_and_removed(data):
         lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
         records = [json.loads(line) for line in lines]
         assert records == [record(a) for a in queryset.with_article().order_by("pk")]
+        assert_csv_matches(queryset)
         return {r["id"]: (len(r["evidence"]), len(r["links"])) for r in records}
 
     emoji, tricky, attribution = data["after_emoji"], data["tricky"], data["attribution"]
@@ -383,8 +393,9 @@ def test_streaming_reads_rows_in_chunks_not_all_at_once(data, monkeypatch):
         assert after_first < len(queries)
 
 
-FORMULAS = [" =1+1", "\n=1+1", "＝1+1", "\u3000@SUM(A1)", "\t-2", "\r+3", "=1", "-x", "＋1"]
-HARMLESS = ["plain", "a=b", "1 - 2", "", "café =", "\u00e9=1"]
+FORMULAS = ["\x01=1", " =1+1", "\n=1+1", "＝1+1", "\u3000@SUM(A1)", "\t-2", "\r+3", "=1", "-x"]
+FORMULAS += ["＋1"]
+HARMLESS = ["a\x02b,\"c\"", "plain", "a=b", "1 - 2", "", "café =", "\u00e9=1"]
 
 
 @pytest.mark.parametrize("note", FORMULAS + HARMLESS)
