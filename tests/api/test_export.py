@@ -395,7 +395,7 @@ def test_streaming_reads_rows_in_chunks_not_all_at_once(data, monkeypatch):
 
 FORMULAS = ["\x01=1", " =1+1", "\n=1+1", "＝1+1", "\u3000@SUM(A1)", "\t-2", "\r+3", "=1", "-x"]
 FORMULAS += ["＋1"]
-HARMLESS = ["a\x02b,\"c\"", "plain", "a=b", "1 - 2", "", "café =", "\u00e9=1"]
+HARMLESS = ['a\x02b,"c"', "plain", "a=b", "1 - 2", "", "café =", "\u00e9=1"]
 
 
 @pytest.mark.parametrize("note", FORMULAS + HARMLESS)
