@@ -64,7 +64,11 @@ def test_api_answers_within_its_schema(case, token, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"writes": None},
     }
-    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+    # Schemathesis calls the WSGI app directly and reads a body as it comes: a generated
+    # request that accepts gzip would get a compressed body it cannot read (the compression
+    # has its own tests).
+    headers = {"Authorization": f"Token {token}", "Accept-Encoding": "identity"}
+    case.call_and_validate(headers=headers, checks=CHECKS)
 
 
 def test_schema_documents_every_error_status_the_api_gives(client):
