@@ -23,7 +23,7 @@ class Format:
     name: str
     content_type: str
     python: Callable[[QuerySet], Iterator[bytes]] | None = None
-    sql: Callable[[QuerySet], Iterator[bytes]] | None = None
+    sql: Callable[[QuerySet, int | None], Iterator[bytes]] | None = None
     page: Callable[..., dict[str, Any]] | None = None
     collection: Callable[..., dict[str, Any]] | None = None
 
@@ -31,10 +31,11 @@ class Format:
     def streamed(self) -> bool:
         return self.python is not None
 
-    def stream(self, queryset: QuerySet) -> Iterator[bytes]:
-        """The whole export as byte blocks, from SQL on PostgreSQL where the format has it."""
+    def stream(self, queryset: QuerySet, rows: int | None = None) -> Iterator[bytes]:
+        """The whole export as byte blocks, from SQL on PostgreSQL where the format has it;
+        `rows`, the count when known, helps it choose how to read them."""
         if self.sql is not None and connection.vendor == "postgresql":
-            return self.sql(queryset)
+            return self.sql(queryset, rows)
         assert self.python is not None
         return self.python(queryset)
 
@@ -55,8 +56,9 @@ def snapshot(fmt: Format, queryset: QuerySet) -> tuple[int, Iterator[bytes]]:
 
 def _counted(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
     if connection.in_atomic_block:  # the caller's transaction is the snapshot
-        yield queryset.count()
-        yield from fmt.stream(queryset)
+        total = queryset.count()
+        yield total
+        yield from fmt.stream(queryset, total)
         return
     # Open until the body has streamed; the server closes the response, and with it this
     # generator and its transaction, however the client leaves.
@@ -64,8 +66,9 @@ def _counted(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield queryset.count()
-        yield from fmt.stream(queryset)
+        total = queryset.count()
+        yield total
+        yield from fmt.stream(queryset, total)
 
 
 FORMATS: dict[str, Format] = {
