@@ -21,6 +21,24 @@ def latest():
     return executor.loader.graph.leaf_nodes()
 
 
+BODY = "The harbour fees rose. Officials denied it."
+
+
+def old_claim(apps, project=None, article=None, **fields):
+    """A claim on "fees rose" written at an older schema, with its project, article and author
+    (`project` and `article` override their fields)."""
+    Project = apps.get_model("annotations", "Project")
+    owner = Project.objects.create(**{"name": "Desk", "slug": "desk", **(project or {})})
+    text = apps.get_model("annotations", "Article").objects.create(
+        **{"project": owner, "title": "Fees", "body": BODY, "body_hash": "x", **(article or {})}
+    )
+    return apps.get_model("annotations", "Annotation").objects.create(
+        project=owner, article=text, author=apps.get_model("auth", "User").objects.create(
+            username="author"
+        ), label="claim", start=4, end=21, quote=BODY[4:21], **fields,
+    )  # fmt: skip
+
+
 def test_links_and_evidence_written_before_the_constraints_survive_the_upgrade():
     old = migrate_to([PREVIOUS_RELEASE])
     User = old.get_model("auth", "User")
@@ -142,24 +160,7 @@ def test_the_upgrade_to_projects_keeps_everything_and_turns_groups_into_roles():
 @pytest.mark.postgres
 def test_rows_written_before_search_are_found_after_the_upgrade():
     old = migrate_to([("annotations", "0019_article_urls_as_uris")])
-    User = old.get_model("auth", "User")
-    Project = old.get_model("annotations", "Project")
-    Article = old.get_model("annotations", "Article")
-    Annotation = old.get_model("annotations", "Annotation")
-    project = Project.objects.create(name="Desk", slug="desk")
-    author = User.objects.create(username="author")
-    body = "The harbour fees rose. Officials denied it."
-    article = Article.objects.create(project=project, title="Fees", body=body, body_hash="x")
-    Annotation.objects.create(
-        project=project,
-        article=article,
-        author=author,
-        label="claim",
-        start=4,
-        end=21,
-        quote=body[4:21],
-        note="Ask the port authority",
-    )
+    old_claim(old, note="Ask the port authority")
     migrate_to(latest())
 
     from annotations.models import Annotation as Current
@@ -173,18 +174,12 @@ def test_work_from_before_adjudication_web_and_verdicts_upgrades_whole():
     """Rows of the previous main (0021) come through the adjudication, web-source and verdict
     migrations as annotators' own work, in the default export set, with nothing lost."""
     old = migrate_to([("annotations", "0021_article_agreement")])
-    User = old.get_model("auth", "User")
-    Project = old.get_model("annotations", "Project")
-    Article = old.get_model("annotations", "Article")
-    Annotation = old.get_model("annotations", "Annotation")
-    project = Project.objects.create(name="Study", slug="study", annotators_per_article=2)
-    author = User.objects.create(username="author")
-    body = "The harbour fees rose. Officials denied it."
-    article = Article.objects.create(project=project, title="Fees", body=body, body_hash="x")
-    Annotation.objects.create(
-        project=project, article=article, author=author, label="claim", start=4, end=21,
-        quote=body[4:21], status="approved", note="kept",
-    )  # fmt: skip
+    old_claim(
+        old,
+        project={"name": "Study", "slug": "study", "annotators_per_article": 2},
+        status="approved",
+        note="kept",
+    )
     migrate_to(latest())
 
     from annotations.models import Annotation as Current
@@ -210,20 +205,14 @@ def test_work_from_before_adjudication_web_and_verdicts_upgrades_whole():
 def test_rows_written_before_the_export_columns_export_as_before():
     """0026 fills the pieces the streamed export joins for every row already there."""
     old = migrate_to([("annotations", "0025_database_defaults")])
-    User = old.get_model("auth", "User")
-    Project = old.get_model("annotations", "Project")
-    Article = old.get_model("annotations", "Article")
-    Annotation = old.get_model("annotations", "Annotation")
-    project = Project.objects.create(name="Desk", slug="desk")
-    author, checker = User.objects.create(username="author"), User.objects.create(username="zoë")
-    body = "The harbour fees rose. Officials denied it."
-    article = Article.objects.create(
-        project=project, title='Fees "up"', body=body, body_hash="x", source_url=""
+    checker = old.get_model("auth", "User").objects.create(username="zoë")
+    old_claim(
+        old,
+        article={"title": 'Fees "up"', "source_url": ""},
+        reviewer=checker,
+        status="approved",
+        note="kept\n",
     )
-    Annotation.objects.create(
-        project=project, article=article, author=author, reviewer=checker, label="claim",
-        start=4, end=21, quote=body[4:21], status="approved", note="kept\n",
-    )  # fmt: skip
     migrate_to(latest())
 
     import json
