@@ -56,9 +56,7 @@ def snapshot(fmt: Format, queryset: QuerySet) -> tuple[int, Iterator[bytes]]:
 
 def _counted(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
     if connection.in_atomic_block:  # the caller's transaction is the snapshot
-        total = queryset.count()
-        yield total
-        yield from fmt.stream(queryset, total)
+        yield from _count_then_rows(fmt, queryset)
         return
     # Open until the body has streamed; the server closes the response, and with it this
     # generator and its transaction, however the client leaves.
@@ -66,9 +64,13 @@ def _counted(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        total = queryset.count()
-        yield total
-        yield from fmt.stream(queryset, total)
+        yield from _count_then_rows(fmt, queryset)
+
+
+def _count_then_rows(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
+    total = queryset.count()
+    yield total
+    yield from fmt.stream(queryset, total)
 
 
 FORMATS: dict[str, Format] = {

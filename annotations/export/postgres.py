@@ -71,12 +71,13 @@ IN_KEY_ORDER_FROM = 0.25  # of the table's rows
 
 
 def jsonl_select(ids_sql: str) -> str:
-    """Each record joined from the pieces PostgreSQL keeps per row (migration 0026 says how):
-    the annotation's own members, its evidence and links among them, and its article."""
+    """Each record, ending in a line break, joined from the pieces PostgreSQL keeps per row
+    (migration 0026 says how): the annotation's own members, evidence and links among them,
+    and its article."""
     t = _tables()
     return f"""
         SELECT '{{"id" : ' || a.id || ', "article" : ' || ar.export_object
-               || ', ' || a.export_members || '}}'
+               || ', ' || a.export_members || E'}}\n'
         {_from(t, ids_sql)}"""
 
 
@@ -89,15 +90,16 @@ def csv_select(ids_sql: str) -> str:
         {_from(t, ids_sql)}"""
 
 
-def _copy(statement: str, params: tuple, rows: int | None, blocks=None) -> Iterator[bytes]:
-    """Stream COPY output in blocks: libpq hands over one row at a time, HTTP wants fewer."""
+def _copy(statement: str, params: tuple, rows: int | None) -> Iterator[bytes]:
+    """Stream a COPY of one text column in blocks: libpq hands over one row at a time, HTTP
+    wants fewer."""
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
         if not connection.get_autocommit():  # SET LOCAL lasts for the export's transaction
             settings = STREAMING + (IN_KEY_ORDER if _large(cursor, rows) else ())
             for setting in settings:
                 cursor.execute(setting)
-        yield from (blocks or _blocks)(cursor, statement, params)
+        yield from _text_blocks(cursor, f"COPY ({statement}) TO STDOUT (FORMAT binary)", params)
 
 
 def _large(cursor, rows: int | None) -> bool:
@@ -109,18 +111,6 @@ def _large(cursor, rows: int | None) -> bool:
     )
     (estimate,) = cursor.fetchone()
     return rows >= IN_KEY_ORDER_FROM * estimate
-
-
-def _blocks(cursor, statement: str, params: tuple) -> Iterator[bytes]:
-    with cursor.copy(statement, params) as copy:
-        buffer = bytearray()
-        for row in copy:
-            buffer += row
-            if len(buffer) >= BLOCK:
-                yield bytes(buffer)
-                buffer.clear()
-        if buffer:
-            yield bytes(buffer)
 
 
 # COPY's binary form sends each value as it is, whatever it holds (CSV's quotes, commas and
@@ -151,19 +141,13 @@ def _ids(queryset: QuerySet) -> tuple[str, tuple]:
 
 def stream_jsonl(queryset: QuerySet, rows: int | None = None) -> Iterator[bytes]:
     ids_sql, params = _ids(queryset)
-    # One text column, never quoted: JSON escapes every character that CSV mode would quote.
-    statement = (
-        f"COPY ({jsonl_select(ids_sql)}) TO STDOUT "
-        "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
-    )
-    return _copy(statement, params, rows)
+    return _copy(jsonl_select(ids_sql), params, rows)
 
 
 def stream_csv(queryset: QuerySet, rows: int | None = None) -> Iterator[bytes]:
     ids_sql, params = _ids(queryset)
     header = (",".join(CSV_COLUMNS) + "\n").encode()
-    copy = f"COPY ({csv_select(ids_sql)}) TO STDOUT (FORMAT binary)"
-    return itertools.chain([header], _copy(copy, params, rows, _text_blocks))
+    return itertools.chain([header], _copy(csv_select(ids_sql), params, rows))
 
 
 def jsonl_rows(queryset: QuerySet) -> list[bytes]:
@@ -172,7 +156,7 @@ def jsonl_rows(queryset: QuerySet) -> list[bytes]:
     ids_sql, params = _ids(queryset)
     with connection.cursor() as cursor:
         cursor.execute(jsonl_select(ids_sql), params)
-        return [row.encode() for (row,) in cursor.fetchall()]
+        return [row.rstrip("\n").encode() for (row,) in cursor.fetchall()]
 
 
 def _w3c_target(scoped: bool) -> str:
