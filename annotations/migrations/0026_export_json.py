@@ -34,15 +34,21 @@ def _username(users: str, column: str) -> str:
     return f"(SELECT username FROM {users} WHERE id = NEW.{column})"
 
 
+# An annotation's evidence and links, each read once for both forms: JSON arrays, and the
+# CSV cells' "stance url; ..." and "kind target; ..." texts.
 EVIDENCE = """
     SELECT json_agg(json_build_object('url', e.url, 'title', e.title, 'publisher', e.publisher,
                                       'stance', el.stance, 'note', el.note)
-                    ORDER BY el.created_at, el.id)
+                    ORDER BY el.created_at, el.id),
+           string_agg(el.stance || ' ' || e.url, '; ' ORDER BY el.created_at, el.id)
+    INTO evidence_json, evidence_cell
     FROM annotations_evidencelink el JOIN annotations_evidence e ON e.id = el.evidence_id
     WHERE el.annotation_id = NEW.id"""
 LINKS = """
     SELECT json_agg(json_build_object('kind', l.kind, 'target', l.target_id)
-                    ORDER BY l.created_at, l.id)
+                    ORDER BY l.created_at, l.id),
+           string_agg(l.kind || ' ' || l.target_id, '; ' ORDER BY l.created_at, l.id)
+    INTO links_json, links_cell
     FROM annotations_annotationlink l WHERE l.source_id = NEW.id"""
 
 # The annotations whose records hold a row of each table, from a statement's transition tables
@@ -56,14 +62,6 @@ HOLDERS = {
     ),
 }
 
-
-EVIDENCE_CSV = """
-    SELECT string_agg(el.stance || ' ' || e.url, '; ' ORDER BY el.created_at, el.id)
-    FROM annotations_evidencelink el JOIN annotations_evidence e ON e.id = el.evidence_id
-    WHERE el.annotation_id = NEW.id"""
-LINKS_CSV = """
-    SELECT string_agg(l.kind || ' ' || l.target_id, '; ' ORDER BY l.created_at, l.id)
-    FROM annotations_annotationlink l WHERE l.source_id = NEW.id"""
 
 # records.FORMULA_PATTERN as it stands here (a later change to it needs a migration; the export
 # tests compare both): a cell that a spreadsheet would run gets a leading apostrophe.
@@ -111,8 +109,8 @@ def annotation_function(users: str) -> str:
             "'revision', NEW.revision",
             "'origin', NEW.origin",
             "'proposed_by', NEW.proposed_by",
-            f"'evidence', COALESCE(({EVIDENCE}), '[]'::json)",
-            f"'links', COALESCE(({LINKS}), '[]'::json)",
+            "'evidence', COALESCE(evidence_json, '[]'::json)",
+            "'links', COALESCE(links_json, '[]'::json)",
             "'offset_unit', 'code_point'",
         ]
     )
@@ -132,10 +130,15 @@ def annotation_function(users: str) -> str:
         DECLARE
             author_name text := {_username(users, "author_id")};
             reviewer_name text := {_username(users, "reviewer_id")};
-            evidence_cell text := ({EVIDENCE_CSV});
-            links_cell text := ({LINKS_CSV});
-            object text := json_build_object({members})::text;
+            evidence_json json;
+            evidence_cell text;
+            links_json json;
+            links_cell text;
+            object text;
         BEGIN
+            {EVIDENCE};
+            {LINKS};
+            object := json_build_object({members})::text;
             NEW.export_members := substr(object, 2, length(object) - 2);
             NEW.export_csv := {cells};
             RETURN NEW;
