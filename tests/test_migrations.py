@@ -224,3 +224,31 @@ def test_rows_written_before_the_export_columns_export_as_before():
     queryset = Current.objects.all()
     lines = b"".join(FORMATS["jsonl"].stream(queryset)).decode().splitlines()
     assert [json.loads(line) for line in lines] == [record(a) for a in queryset.with_article()]
+
+
+@pytest.mark.postgres
+def test_rows_written_before_the_w3c_pieces_export_as_before():
+    """0027 fills the W3C pieces for every row of the previous main (0026), evidence included."""
+    old = migrate_to([("annotations", "0026_export_json")])
+    claim = old_claim(old, status="approved", note="Ask the port")
+    old.get_model("annotations", "EvidenceLink").objects.create(
+        annotation=claim,
+        stance="refutes",
+        note="Port log",
+        evidence=old.get_model("annotations", "Evidence").objects.create(
+            project=claim.project, url="https://port.example/log", title="Log"
+        ),
+    )
+    migrate_to(latest())
+
+    import json
+
+    from annotations.export import postgres
+    from annotations.export.records import w3c_annotation
+    from annotations.models import Annotation as Current
+
+    queryset = Current.objects.all()
+    served = [json.loads(text) for text in postgres.w3c_rows(queryset, "http://x.example")]
+    shaped = queryset.with_article().with_revision_date().with_verdict()
+    assert served == [w3c_annotation(a, lambda path: f"http://x.example{path}") for a in shaped]
+    assert [body["purpose"] for body in served[0]["body"]] == ["tagging", "commenting", "linking"]

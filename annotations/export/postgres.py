@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 
 from django.db import connection
+from psycopg.adapt import Loader
 from django.db.models import QuerySet
 
 from annotations.export.records import CSV_COLUMNS, OFFSET_UNIT, W3C_CONTEXT
@@ -154,95 +155,59 @@ def jsonl_rows(queryset: QuerySet) -> list[bytes]:
     """The queryset's records as JSON texts built by PostgreSQL (one per row, in id order), for
     a page of the `json` format: what the streamed path sends, without the COPY."""
     ids_sql, params = _ids(queryset)
-    with connection.cursor() as cursor:
-        cursor.execute(jsonl_select(ids_sql), params)
-        return [row.rstrip("\n").encode() for (row,) in cursor.fetchall()]
-
-
-def _w3c_target(scoped: bool) -> str:
-    text = (
-        "site.base || '/api/v1/articles/' || a.article_id || '/revisions/' || a.revision "
-        "|| '/text/'"
-    )
-    scope = "'scope', ar.source_url," if scoped else ""
-    return f"""json_build_object(
-                'type', 'SpecificResource',
-                'source', {text},
-                'state', json_build_object(
-                    'type', 'TimeState', 'sourceDate', {_ts("rev.created_at")}, 'cached', {text}),
-                {scope}
-                'selector', json_build_array(
-                    json_build_object('type', 'TextQuoteSelector', 'exact', a.quote,
-                                      'prefix', a.prefix, 'suffix', a.suffix),
-                    json_build_object('type', 'TextPositionSelector',
-                                      'start', a.start, 'end', a."end")))"""
-
-
-def _w3c_evidence(note: bool) -> str:
-    extra = ", 'evidenceNote', el.note" if note else ""
-    return f"""json_build_object('type', 'SpecificResource', 'purpose', 'linking',
-                                 'source', e.url, 'stance', el.stance,
-                                 'evidenceTitle', e.title{extra})"""
+    return [text.rstrip(b"\n") for text in _texts(jsonl_select(ids_sql), params)]
 
 
 def w3c_select(ids_sql: str) -> str:
-    """The W3C Web Annotation form of records.w3c_annotation, built in SQL; the first
-    parameter is the site's base IRI (scheme and host), then the ids query's."""
+    """The W3C Web Annotation form of records.w3c_annotation, joined from the pieces
+    PostgreSQL keeps per row (migration 0027 says how) and what lies between them: the site's
+    base IRI (the first parameter, escaped for JSON, then the ids query's), the claim's
+    published verdict, the revision's date and the article's URL."""
     t = _tables()
     context = json.dumps(W3C_CONTEXT).replace("'", "''")
+    text = "site.base || '/api/v1/articles/' || a.article_id || '/revisions/' || a.revision"
+    text += " || '/text/'"
     return f"""
-        SELECT json_build_object(
-            '@context', '{context}'::json,
-            'id', site.base || '/api/v1/annotations/' || a.id || '/',
-            'type', 'Annotation',
-            'motivation', 'classifying',
-            'created', {_ts('a."created_at"')},
-            'modified', {_ts('a."updated_at"')},
-            'creator', json_build_object('type', 'Person', 'nickname', au.username),
-            'body', (SELECT json_agg(item ORDER BY n, at, id) FROM (
-                SELECT 0 AS n, NULL::timestamptz AS at, 0::bigint AS id,
-                       json_build_object('type', 'TextualBody', 'purpose', 'tagging',
-                                         'value', a.label, 'format', 'text/plain') AS item
-                UNION ALL
-                SELECT 1, NULL, 0, json_build_object('type', 'TextualBody', 'purpose',
-                       'commenting', 'value', a.note, 'format', 'text/plain')
-                WHERE a.note <> ''
-                UNION ALL
-                SELECT 2, el.created_at, el.id,
-                       CASE WHEN el.note <> '' THEN {_w3c_evidence(True)}
-                            ELSE {_w3c_evidence(False)} END
-                FROM {t["evidence_link"]} el JOIN {t["evidence"]} e ON e.id = el.evidence_id
-                WHERE el.annotation_id = a.id
-                UNION ALL
-                SELECT 3, v.published_at, v.id,
-                       json_build_object('type', 'TextualBody', 'purpose', 'assessing',
-                                         'value', r.name, 'format', 'text/plain',
-                                         'verdict', site.base || '/api/v1/verdicts/' || v.id
-                                                    || '/claimreview/')
-                FROM {t["verdict"]} v JOIN {t["rating"]} r ON r.id = v.rating_id
-                WHERE v.claim_id = a.id AND v.status = 'published') AS body),
-            'target', CASE WHEN ar.source_url <> '' THEN {_w3c_target(True)}
-                           ELSE {_w3c_target(False)} END,
-            'reviewStatus', a.status,
-            'annotationLinks', COALESCE((
-                SELECT json_agg(json_build_object('kind', l.kind, 'target', l.target_id)
-                                ORDER BY l.created_at, l.id)
-                FROM {t["link"]} l WHERE l.source_id = a.id), '[]'::json),
-            'offsetUnit', '{OFFSET_UNIT}')
+        SELECT '{{"@context": {context}, "id": "' || site.base || '/api/v1/annotations/' || a.id
+               || '/", "type": "Annotation", "motivation": "classifying", ' || a.export_w3c_head
+               || COALESCE(', {{"type": "TextualBody", "purpose": "assessing", "value": '
+                           || to_json(r.name)::text || ', "format": "text/plain", "verdict": "'
+                           || site.base || '/api/v1/verdicts/' || v.id || '/claimreview/"}}', '')
+               || '], "target": {{"type": "SpecificResource", "source": "' || {text}
+               || '", "state": {{"type": "TimeState", "sourceDate": '
+               || COALESCE(to_json({_ts("rev.created_at")})::text, 'null')
+               || ', "cached": "' || {text} || '"}}, '
+               || CASE WHEN ar.source_url <> '' THEN '"scope": ' || to_json(ar.source_url)::text
+                       || ', ' ELSE '' END
+               || a.export_w3c_tail || '}}'
         FROM {t["annotation"]} a
         JOIN {t["article"]} ar ON ar.id = a.article_id
-        JOIN {t["user"]} au ON au.id = a.author_id
         CROSS JOIN (SELECT %s::text AS base) AS site
         LEFT JOIN {t["revision"]} rev ON rev.article_id = a.article_id AND rev.number = a.revision
+        LEFT JOIN {t["verdict"]} v ON v.claim_id = a.id AND v.status = 'published'
+        LEFT JOIN {t["rating"]} r ON r.id = v.rating_id
         WHERE a.id IN ({ids_sql})
         ORDER BY a.id"""
 
 
 def w3c_rows(queryset: QuerySet, base: str) -> list[bytes]:
-    """The queryset's W3C annotations as JSON texts built by PostgreSQL, in id order."""
+    """The queryset's W3C annotations as JSON texts built by PostgreSQL, in id order; `base`
+    is the site's scheme and host."""
     ids_sql, params = _ids(queryset)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT row::text FROM ({w3c_select(ids_sql)}) AS rows(row)", (base, *params)
-        )
-        return [row.encode() for (row,) in cursor.fetchall()]
+    return _texts(w3c_select(ids_sql), (json.dumps(base)[1:-1], *params))
+
+
+class _Utf8(Loader):
+    """Text as the bytes PostgreSQL sent (UTF-8: Django connects with that client encoding)."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
+
+
+def _texts(statement: str, params: tuple) -> list[bytes]:
+    """The one text column of each row as the bytes PostgreSQL sent: a page embeds them as they
+    are, so decoding them to str only to encode them again would be wasted."""
+    with connection.cursor() as cursor:  # Django's, so that tests count the query
+        cursor.cursor.adapters.register_loader("text", _Utf8)
+        cursor.execute(statement, params)
+        return [text for (text,) in cursor.fetchall()]

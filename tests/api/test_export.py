@@ -317,6 +317,14 @@ def assert_csv_matches(queryset):
     )
 
 
+def assert_w3c_matches(queryset):
+    """The W3C annotations PostgreSQL joins from its pieces (migration 0027) against Python's."""
+    served = [json.loads(text) for text in postgres.w3c_rows(queryset, "http://testserver")]
+    shaped = queryset.with_article().with_revision_date().with_verdict().order_by("pk")
+    python = [w3c_annotation(a, lambda path: f"http://testserver{path}") for a in shaped]
+    assert served == json.loads(json.dumps(python))
+
+
 def test_streaming_formats_match_the_python_records(data):
     """On PostgreSQL the rows come from SQL; they must say what records.py says."""
     queryset = Annotation.objects.filter(status=Status.APPROVED)
@@ -346,6 +354,7 @@ def test_the_stream_follows_renamed_users_retitled_articles_and_edited_evidence(
     records = [json.loads(line) for line in lines]
     assert records == [record(a) for a in queryset.with_article().order_by("pk")]
     assert_csv_matches(queryset)
+    assert_w3c_matches(queryset)
     assert {r["author"] for r in records} == {"renamed"}
     assert records[0]["reviewer"] == "zoë" and records[1]["reviewer"] is None
     assert records[0]["article"]["title"] == 'New "title"'
@@ -363,6 +372,7 @@ def test_the_stream_follows_evidence_and_links_added_and_removed(data):
         records = [json.loads(line) for line in lines]
         assert records == [record(a) for a in queryset.with_article().order_by("pk")]
         assert_csv_matches(queryset)
+        assert_w3c_matches(queryset)
         return {r["id"]: (len(r["evidence"]), len(r["links"])) for r in records}
 
     emoji, tricky, attribution = data["after_emoji"], data["tricky"], data["attribution"]
