@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from annotations import permissions, searching, statuses
@@ -65,10 +66,74 @@ def annotation_visibility(model: type[models.Model], user: User) -> Q:
 ANNOTATION_SETS = ("adjudicated", "annotators", "all")
 
 
-class AnnotationQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> AnnotationQuerySet:
+class ExportScope(models.QuerySet):
+    """Who may see and export what, and the export's sets: written once for annotations and
+    for their tally (whose fields are named alike), so that a count from the tally selects what
+    the rows' own query would."""
+
+    def visible_to(self, user: User) -> ExportScope:
         """Annotations the user may see (annotation_visibility)."""
         return self.filter(annotation_visibility(self.model, user))
+
+    def exportable_by(self, user: User) -> ExportScope:
+        """What the user may export: visible annotations of the projects where they export,
+        anchored on their article's current text (a proposed or orphaned one counts into an
+        older revision and waits for a person)."""
+        visible = self.visible_to(user).filter(anchor=Anchor.ANCHORED)
+        if permissions.is_admin(user):
+            return visible
+        return visible.filter(project__in=permissions.roles(user).projects(permissions.EXPORTS))
+
+    def in_set(self, name: str = "") -> ExportScope:
+        """One of ANNOTATION_SETS: "adjudicated" (each article's adjudicated set),
+        "annotators" (every annotator's own work, for learning from disagreement), "all";
+        by default the adjudicated set in double-annotated projects and everything elsewhere.
+        """
+        if name == "adjudicated":
+            return self.filter(origin=Origin.ADJUDICATION)
+        if name == "annotators":
+            return self.filter(origin=Origin.ANNOTATOR)
+        if name == "all":
+            return self
+        single = self._projects(annotators_per_article__lt=2)
+        return self.filter(Q(origin=Origin.ADJUDICATION) | Q(project__in=single))
+
+    def exported_by_default(self) -> ExportScope:
+        """The statuses an export holds unless asked for others (statuses.py says which)."""
+        return self.filter(statuses.exported_by_default(self._projects(review_required=False)))
+
+    def _projects(self, **lookup: Any) -> models.QuerySet:
+        """The ids of the projects matching `lookup`, for `project__in`: PostgreSQL reads them
+        once into a hash, where a condition on a joined project was checked by a lookup per
+        row (0.8 s of a 900,000-row export in id order)."""
+        return related(self.model, "project").objects.filter(**lookup).values("pk")
+
+
+class TallyQuerySet(ExportScope):
+    def total(self) -> int:
+        return self.aggregate(n=Coalesce(Sum("n"), 0))["n"]
+
+    def search(self, value: str) -> TallyQuerySet:
+        raise FieldError("The tally keeps no text to search.")
+
+
+class AnnotationQuerySet(ExportScope):
+    # The tally of exactly this selection (with_tally), for count(); a derived queryset, which
+    # may select other rows, counts them itself.
+    _tally: TallyQuerySet | None = None
+
+    def with_tally(self, tally: TallyQuerySet) -> AnnotationQuerySet:
+        """This selection, counted from `tally` (the same filters over AnnotationTally)."""
+        counted = self._chain()
+        counted._tally = tally
+        return counted
+
+    def count(self) -> int:
+        """From the tally where one was given: a sum over a few hundred rows where counting a
+        million annotations took half a second."""
+        if self._tally is not None:
+            return self._tally.total()
+        return super().count()
 
     def in_projects(self, projects: list[int]) -> AnnotationQuerySet:
         return self.filter(project__in=projects)
@@ -79,15 +144,6 @@ class AnnotationQuerySet(models.QuerySet):
         if permissions.is_admin(user):
             return queue
         return queue.filter(project__in=permissions.roles(user).projects(permissions.REVIEWS))
-
-    def exportable_by(self, user: User) -> AnnotationQuerySet:
-        """What the user may export: visible annotations of the projects where they export,
-        anchored on their article's current text (a proposed or orphaned one counts into an
-        older revision and waits for a person)."""
-        visible = self.visible_to(user).filter(anchor=Anchor.ANCHORED)
-        if permissions.is_admin(user):
-            return visible
-        return visible.filter(project__in=permissions.roles(user).projects(permissions.EXPORTS))
 
     def with_related(self) -> AnnotationQuerySet:
         """Join and prefetch everything an annotation is shown with: no query per row.
@@ -128,19 +184,6 @@ class AnnotationQuerySet(models.QuerySet):
         revisions = related(related(self.model, "article"), "revisions")
         made = revisions.objects.filter(article=OuterRef("article"), number=OuterRef("revision"))
         return self.annotate(revision_date=Subquery(made.values("created_at")[:1]))
-
-    def in_set(self, name: str = "") -> AnnotationQuerySet:
-        """One of ANNOTATION_SETS: "adjudicated" (each article's adjudicated set),
-        "annotators" (every annotator's own work, for learning from disagreement), "all";
-        by default the adjudicated set in double-annotated projects and everything elsewhere.
-        """
-        if name == "adjudicated":
-            return self.filter(origin=Origin.ADJUDICATION)
-        if name == "annotators":
-            return self.filter(origin=Origin.ANNOTATOR)
-        if name == "all":
-            return self
-        return self.filter(Q(origin=Origin.ADJUDICATION) | Q(project__annotators_per_article__lt=2))
 
     def with_verdict(self) -> AnnotationQuerySet:
         """Annotate a claim's published verdict: `verdict_id` and `verdict_rating` (its name)."""

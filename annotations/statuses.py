@@ -8,7 +8,7 @@ the rules of who may do what can sit below the models.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Q
 from django.utils.translation import pgettext_lazy
@@ -26,10 +26,11 @@ FROZEN = frozenset({Status.APPROVED})
 AWAITING_REVIEW = Status.SUBMITTED
 
 
-def exported_by_default() -> Q:
+def exported_by_default(unreviewed_projects: Any) -> Q:
     """What exports hand out unless asked for other statuses: approved work, and submitted
-    work too in projects that do not require review before export."""
-    return Q(status=Status.APPROVED) | Q(status=Status.SUBMITTED, project__review_required=False)
+    work too in `unreviewed_projects`, those that do not require review before export (what
+    a `project__in` lookup takes: querysets.ExportScope.exported_by_default names them)."""
+    return Q(status=Status.APPROVED) | Q(status=Status.SUBMITTED, project__in=unreviewed_projects)
 
 
 def is_editable(status: str) -> bool:

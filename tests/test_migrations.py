@@ -252,3 +252,6 @@ def test_rows_written_before_the_w3c_pieces_export_as_before():
     shaped = queryset.with_article().with_revision_date().with_verdict()
     assert served == [w3c_annotation(a, lambda path: f"http://x.example{path}") for a in shaped]
     assert [body["purpose"] for body in served[0]["body"]] == ["tagging", "commenting", "linking"]
+    from annotations.models import AnnotationTally  # 0028 counts the rows already there
+
+    assert list(AnnotationTally.objects.values_list("status", "n")) == [("approved", 1)]

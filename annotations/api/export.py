@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import permissions, statuses
+from annotations import permissions, tallying
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
 from annotations.api.responses import fast_json
 from annotations.choices import Status
@@ -25,7 +25,7 @@ from annotations.export import pages
 from annotations.export.formats import FORMATS, Format, snapshot
 from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
-from annotations.querysets import ANNOTATION_SETS
+from annotations.querysets import ANNOTATION_SETS, AnnotationQuerySet, ExportScope
 
 
 class ExportFilter(AnnotationFilter):
@@ -137,23 +137,25 @@ class AnnotationExportView(APIView):
             headers["X-Total-Count"] = str(queryset.count())  # the first page says how many
         return fast_json(request, document, fmt.content_type, headers)
 
-    def _filtered(self, request: Request):
+    def _filtered(self, request: Request) -> AnnotationQuerySet:
         params = request.query_params.copy()
         params.pop("format", None)
         chosen = params.pop("set", [""])[-1]
         if chosen and chosen not in ANNOTATION_SETS:
             raise ValidationError({"set": f"One of {', '.join(ANNOTATION_SETS)}."})
-        base = Annotation.objects.exportable_by(request.user).in_set(chosen)
-        if "status" not in params:
-            base = base.filter(
-                ~Q(status=Status.DRAFT)
-                if chosen == "annotators"
-                else statuses.exported_by_default()
-            )
-        filterset = ExportFilter(params, queryset=base, request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        return filterset.qs
+
+        def select(rows: ExportScope) -> ExportScope:
+            base = rows.exportable_by(request.user).in_set(chosen)
+            if "status" not in params:
+                default = base.filter(~Q(status=Status.DRAFT))
+                base = default if chosen == "annotators" else base.exported_by_default()
+            filterset = ExportFilter(params, queryset=base, request=request)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            return filterset.qs
+
+        # The same selection of the tally, where it can be made, counts it.
+        return tallying.counted(select(Annotation.objects.all()), select)
 
     def _stream(self, fmt: Format, queryset) -> StreamingHttpResponse:
         total, blocks = snapshot(fmt, queryset)

@@ -12,11 +12,13 @@ import itertools
 import json
 from collections.abc import Iterator
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from psycopg.adapt import Loader
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from psycopg.adapt import Loader
 
-from annotations.export.records import CSV_COLUMNS, OFFSET_UNIT, W3C_CONTEXT
+from annotations.export.records import CSV_COLUMNS, W3C_CONTEXT
 from annotations.models import (
     Annotation,
     AnnotationLink,
@@ -52,12 +54,11 @@ def _ts(column: str) -> str:
     return f"to_char({column} AT TIME ZONE 'UTC', '{ISO_UTC_PATTERN}')"
 
 
-def _from(t: dict[str, str], ids_sql: str) -> str:
+def _joined(t: dict[str, str], rows_sql: str) -> str:
     return f"""
-        FROM {t["annotation"]} a
-        JOIN {t["article"]} ar ON ar.id = a.article_id
-        WHERE a.id IN ({ids_sql})
-        ORDER BY a.id"""
+        FROM ({rows_sql}) AS s
+        JOIN {t["article"]} ar ON ar.id = s.article_id
+        ORDER BY s.id"""
 
 
 # Parallel workers would send every row through shared memory to be merged in order again
@@ -71,24 +72,26 @@ IN_KEY_ORDER = ("SET LOCAL enable_sort = off",)
 IN_KEY_ORDER_FROM = 0.25  # of the table's rows
 
 
-def jsonl_select(ids_sql: str) -> str:
+def jsonl_select(rows_sql: str) -> str:
     """Each record, ending in a line break, joined from the pieces PostgreSQL keeps per row
     (migration 0026 says how): the annotation's own members, evidence and links among them,
-    and its article."""
+    and its article. `rows_sql` selects the annotations' `id`, `article_id` and `piece`, their
+    `export_members` (_rows)."""
     t = _tables()
     return f"""
-        SELECT '{{"id" : ' || a.id || ', "article" : ' || ar.export_object
-               || ', ' || a.export_members || E'}}\n'
-        {_from(t, ids_sql)}"""
+        SELECT '{{"id" : ' || s.id || ', "article" : ' || ar.export_object
+               || ', ' || s.piece || E'}}\n'
+        {_joined(t, rows_sql)}"""
 
 
-def csv_select(ids_sql: str) -> str:
+def csv_select(rows_sql: str) -> str:
     """Each CSV row, ending in a line break, joined from the pieces PostgreSQL keeps per row
-    (migration 0026): its cells already neutralised and quoted."""
+    (migration 0026): its cells already neutralised and quoted. `rows_sql` selects the
+    annotations' `id`, `article_id` and `piece`, their `export_csv` (_rows)."""
     t = _tables()
     return f"""
-        SELECT a.id || ',' || ar.id || ',' || ar.export_csv || ',' || a.export_csv || E'\\n'
-        {_from(t, ids_sql)}"""
+        SELECT s.id || ',' || ar.id || ',' || ar.export_csv || ',' || s.piece || E'\\n'
+        {_joined(t, rows_sql)}"""
 
 
 def _copy(statement: str, params: tuple, rows: int | None) -> Iterator[bytes]:
@@ -137,25 +140,44 @@ def _text_blocks(cursor, statement: str, params: tuple) -> Iterator[bytes]:
 
 
 def _ids(queryset: QuerySet) -> tuple[str, tuple]:
-    return queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        return queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter Django knows matches nothing, such as `pk__in=[]`
+        return "SELECT NULL::bigint WHERE false", ()
+
+
+def _rows(queryset: QuerySet, piece: str) -> tuple[str, tuple]:
+    """The queryset's own SQL, selecting each annotation's id, article and the named piece
+    (a column the model does not declare, migration 0026).
+
+    Selected by the filtering query itself, which PostgreSQL folds into the export's: one pass
+    over the table. Selecting ids to look the rows up again (`WHERE id IN (...)`) read the
+    table twice: 7.2-7.7 s instead of ... for JSONL at 900,000 rows.
+    """
+    column = RawSQL(f'"{Annotation._meta.db_table}"."{piece}"', ())
+    try:
+        rows = queryset.order_by().annotate(piece=column).values("id", "article_id", "piece")
+        return rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter Django knows matches nothing, such as `pk__in=[]`
+        return "SELECT 0::bigint AS id, 0::bigint AS article_id, ''::text AS piece WHERE false", ()
 
 
 def stream_jsonl(queryset: QuerySet, rows: int | None = None) -> Iterator[bytes]:
-    ids_sql, params = _ids(queryset)
-    return _copy(jsonl_select(ids_sql), params, rows)
+    rows_sql, params = _rows(queryset, "export_members")
+    return _copy(jsonl_select(rows_sql), params, rows)
 
 
 def stream_csv(queryset: QuerySet, rows: int | None = None) -> Iterator[bytes]:
-    ids_sql, params = _ids(queryset)
+    rows_sql, params = _rows(queryset, "export_csv")
     header = (",".join(CSV_COLUMNS) + "\n").encode()
-    return itertools.chain([header], _copy(csv_select(ids_sql), params, rows))
+    return itertools.chain([header], _copy(csv_select(rows_sql), params, rows))
 
 
 def jsonl_rows(queryset: QuerySet) -> list[bytes]:
     """The queryset's records as JSON texts built by PostgreSQL (one per row, in id order), for
     a page of the `json` format: what the streamed path sends, without the COPY."""
-    ids_sql, params = _ids(queryset)
-    return [text.rstrip(b"\n") for text in _texts(jsonl_select(ids_sql), params)]
+    rows_sql, params = _rows(queryset, "export_members")
+    return [text.rstrip(b"\n") for text in _texts(jsonl_select(rows_sql), params)]
 
 
 def w3c_select(ids_sql: str) -> str:

@@ -1,4 +1,5 @@
-"""The tables: content (articles, annotations, links, evidence, review) and projects."""
+"""The tables: content (articles, annotations, links, evidence, review), projects, sources,
+verdicts, and the annotations' tally."""
 
 from annotations.models.content import (
     Annotation,
@@ -22,6 +23,7 @@ from annotations.models.projects import (
     Project,
 )
 from annotations.models.sources import Feed, FeedItem, Fetch
+from annotations.models.tallies import AnnotationTally
 from annotations.models.verdicts import SUMMARY_MAX, Rating, Verdict, VerdictEvent
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Adjudication",
     "Annotation",
     "AnnotationLink",
+    "AnnotationTally",
     "Article",
     "ArticleAgreement",
     "ArticleRevision",

@@ -483,3 +483,15 @@ def test_paged_formats_built_in_sql_match_the_python_records(data):
     w3c = client.get(URL, {"format": "w3c", "after": 0, "page_size": 1000}).json()
     expected = [w3c_annotation(a, lambda path: f"http://testserver{path}") for a in rows]
     assert w3c["items"] == json.loads(json.dumps(expected))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json", "w3c"])
+def test_a_search_that_matches_nothing_exports_nothing_in_every_format(data, fmt):
+    response = get(data, format=fmt, search="zzyzx")
+    assert response.status_code == 200
+    assert response["X-Total-Count"] == "0"
+    if fmt == "w3c":
+        response = data["client"].get(response.json()["first"])
+        assert response.status_code == 200 and response.json()["items"] == []
+    body = content(response) if response.streaming else response.content.decode()
+    assert "went fine" not in body
