@@ -145,6 +145,9 @@ def test_every_export_states_the_count_of_the_rows_it_sends(desks, params):
         assert int(response["X-Total-Count"]) == lines(response), (user.username, params)
         page = client.get(URL, {"format": "json", "page_size": 1000, **params})
         assert int(page["X-Total-Count"]) == len(page.json()["results"])
+        collection = client.get(URL, {"format": "w3c", **params}).json()
+        first = client.get(collection["first"]).json()  # of 100, more than the desks hold
+        assert collection["total"] == len(first["items"]) == first["partOf"]["total"]
 
 
 @pytest.mark.parametrize(
