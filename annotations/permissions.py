@@ -8,10 +8,12 @@ whatever it is handed (an annotation, an article, a project) and from the roles.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db import connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -242,6 +244,20 @@ def can(user: User, action: str, obj: Any = None) -> bool:
     return ACTIONS[action](user, obj)
 
 
+@functools.cache
+def _user_with_roles_sql() -> str:
+    """The SQL of a user's row and their roles (one row per membership), its one parameter the
+    user's id: compiled by the ORM once per process, as compiling it on every request cost
+    more than running it (0.7 of 1.2 ms)."""
+    model = get_user_model()
+    fields = [field.attname for field in model._meta.concrete_fields]
+    roles = ("memberships__project_id", "memberships__role", "memberships__project__blind")
+    query = model._default_manager.filter(pk=0).values_list(*fields, *roles).query
+    sql, params = query.sql_with_params()
+    assert params == (0,), "the user's id is the query's only parameter"
+    return sql
+
+
 class ProjectPermissionBackend(ModelBackend):
     """Django's log-in backend, reading a session's user with their roles in one query, and
     has_perm(perm, obj) for workbench objects, answered by can().
@@ -256,12 +272,9 @@ class ProjectPermissionBackend(ModelBackend):
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
         model = get_user_model()
         fields = [field.attname for field in model._meta.concrete_fields]
-        roles_columns = (
-            "memberships__project_id",
-            "memberships__role",
-            "memberships__project__blind",
-        )
-        rows = list(model._default_manager.filter(pk=user_id).values_list(*fields, *roles_columns))
+        with connections[model._default_manager.db].cursor() as cursor:
+            cursor.execute(_user_with_roles_sql(), [user_id])
+            rows = cursor.fetchall()
         if not rows:
             return None
         user = model.from_db(model._default_manager.db, fields, rows[0][: len(fields)])
