@@ -111,3 +111,10 @@ def _user():
     from tests.factories import UserFactory
 
     return UserFactory()
+
+
+def test_the_history_manager_class_is_built_once_not_on_every_save():
+    """simple_history builds it per access; every save reads it (models/history.py)."""
+    first, second = Annotation(pk=1), Annotation(pk=2)
+    assert type(first.history) is type(second.history)
+    assert first.history.instance is first and second.history.instance is second

@@ -13,11 +13,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from annotations import anchoring, linking
 from annotations.choices import Anchor, Label, LinkKind, Origin, Stance, Status
 from annotations.inputs import normalise_url
+from annotations.models.history import History
 from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, ProjectScopedQuerySet
 
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
@@ -93,7 +93,7 @@ class Article(models.Model):
     # or when a manager opened it up.
     unblinded_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -245,7 +245,7 @@ class Annotation(models.Model):
     proposed_start = models.PositiveIntegerField(null=True, blank=True)
     proposed_end = models.PositiveIntegerField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
     objects = AnnotationQuerySet.as_manager()
 
     class Meta:
@@ -351,7 +351,7 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    history = HistoricalRecords()
+    history = History()
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:

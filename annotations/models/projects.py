@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from annotations.choices import AssignmentState, Role
 from annotations.models.content import WebURLField
+from annotations.models.history import History
 from annotations.querysets import AssignmentQuerySet, ProjectQuerySet
 
 
@@ -44,7 +44,7 @@ class Project(models.Model):
     publisher_logo_url = WebURLField(max_length=2000, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    history = HistoricalRecords()
+    history = History()
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -105,7 +105,7 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     done_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
@@ -176,7 +176,7 @@ class Adjudication(models.Model):
     started_at = models.DateTimeField(default=timezone.now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["rejected"])
+    history = History(excluded_fields=["rejected"])
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from annotations.choices import VerdictStatus
 from annotations.models.content import Annotation, WebURLField
+from annotations.models.history import History
 from annotations.models.projects import Project
 from annotations.querysets import ProjectScopedQuerySet
 
@@ -78,7 +78,7 @@ class Verdict(models.Model):
     retracted_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
