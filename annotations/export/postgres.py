@@ -1,9 +1,10 @@
-"""The streaming formats on PostgreSQL: rows built in SQL and sent with COPY.
+"""The export formats on PostgreSQL: rows built in SQL, streamed with COPY or fetched as pages.
 
 COPY is the fastest way out of PostgreSQL; building each JSON line or CSV row in the same SELECT
-leaves Python only to pass bytes on. Each JSON line and CSV row is joined from pieces
-PostgreSQL keeps on every write (migration 0026), so an export builds neither JSON nor CSV
-cells. The rows are the ones records.py builds in Python; tests check that both agree.
+leaves Python only to pass bytes on. Each JSON line, CSV row and W3C annotation is joined from
+pieces PostgreSQL keeps on every write (migrations 0026 and 0027), so an export builds no JSON
+and no CSV cells. The rows are the ones records.py builds in Python; tests check that both
+agree.
 """
 
 from __future__ import annotations
