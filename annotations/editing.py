@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from annotations import anchoring, concurrency, linking, permissions
 from annotations.choices import Anchor, Label, Stance
-from annotations.inputs import normalise_url
+from annotations.inputs import MAX_ID, normalise_url
 from annotations.models import (
     Annotation,
     AnnotationLink,
@@ -377,9 +377,9 @@ def detach_evidence(
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
-        deleted, _kinds = EvidenceLink.objects.filter(
-            annotation=locked, evidence_id=evidence_id
-        ).delete()
+        links = EvidenceLink.objects.filter(annotation=locked, evidence_id=evidence_id)
+        # An id past the database's range names nothing (SQLite cannot even compare it).
+        deleted, _kinds = (links if evidence_id <= MAX_ID else links.none()).delete()
         if not deleted:
             raise ValidationError(
                 {"evidence": _("That evidence is not attached to this annotation.")}

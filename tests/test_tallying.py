@@ -187,3 +187,37 @@ def test_the_worker_folds_the_tally(desk):
         ("draft", 5),
         ("submitted", 1),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_sums_to_its_own_count_while_others_write_and_fold(desk):
+    """What an export's count relies on: in a REPEATABLE READ snapshot the tally's sum stays
+    the count of the rows that snapshot sees, whatever commits meanwhile, folds included."""
+    import threading
+
+    from django.db import connections, transaction
+
+    def counts():
+        return AnnotationTally.objects.total(), Annotation.objects.count()
+
+    def elsewhere():
+        try:
+            for start in (40, 50):
+                AnnotationFactory(article=desk["article"], author=desk["author"], start=start)
+            Annotation.objects.filter(pk=desk["made"][0].pk).update(status=Status.SUBMITTED)
+            Annotation.objects.filter(pk=desk["made"][1].pk).delete()
+            tallying.compact()
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        before = counts()
+        writer = threading.Thread(target=elsewhere)
+        writer.start()
+        writer.join()
+        assert counts() == before == (6, 6)
+    assert counts() == (7, 7)  # two more, one fewer
+    assert AnnotationTally.objects.count() == 2  # folded: drafts and the submitted one
+    assert_tally_exact()

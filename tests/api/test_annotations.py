@@ -260,6 +260,9 @@ def test_attach_and_detach_evidence_with_a_stance(client_for, annotator, draft):
     removed = client.delete(detail(draft.pk, f"evidence/{evidence['evidence']}/"))
     assert removed.status_code == 200
     assert removed.json()["evidence"] == []
+    for beyond in ["9223372036854775808", "68756402994883769266"]:  # past any row id
+        missing = client.delete(detail(draft.pk, f"evidence/{beyond}/"))
+        assert missing.status_code == 400 and "evidence" in missing.json()["errors"]
 
 
 def test_existing_evidence_is_attached_by_id_and_reused_by_url(client_for, annotator, draft):
