@@ -221,3 +221,27 @@ def test_a_snapshot_sums_to_its_own_count_while_others_write_and_fold(desk):
     assert counts() == (7, 7)  # two more, one fewer
     assert AnnotationTally.objects.count() == 2  # folded: drafts and the submitted one
     assert_tally_exact()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_streamed_export_runs_the_same_queries_whatever_its_size(desks, fmt):
+    """Pinned: the user's roles and one sum over the tally, no COUNT over annotations (the
+    COPY itself goes through psycopg's own cursor, below Django's query log)."""
+    seen = []
+    for extra in (0, 40):
+        # A user read afresh, as each request's session reads them (with their roles).
+        client = desks["client_for"](get_user_model().objects.get(pk=desks["users"][0].pk))
+        for n in range(extra):
+            AnnotationFactory(
+                article=Annotation.objects.first().article,
+                author=get_user_model().objects.get(username="w0"),
+                start=n % 20,
+                status=Status.APPROVED,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            lines(client.get(URL, {"format": fmt}))
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert sum("annotationtally" in q for q in sql) == 1
+        assert not any("COUNT(" in q.upper() for q in sql)
+        seen.append(len(sql))
+    assert seen == [2, 2]  # the user's roles, the tally
