@@ -88,7 +88,9 @@ def _cells(*expressions: str) -> str:
     return " || ',' || ".join(f"annotations_csv_cell({e})" for e in expressions)
 
 
-def annotation_function(users: str) -> str:
+def annotation_function(users: str, then: str = "") -> str:
+    """The annotation's trigger function; `then`, statements a later migration adds (0027's
+    W3C pieces), run with the values read here."""
     members = ", ".join(
         [
             "'label', NEW.label",
@@ -141,6 +143,7 @@ def annotation_function(users: str) -> str:
             object := json_build_object({members})::text;
             NEW.export_members := substr(object, 2, length(object) - 2);
             NEW.export_csv := {cells};
+            {then}
             RETURN NEW;
         END $$"""
 

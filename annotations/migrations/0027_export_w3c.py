@@ -2,9 +2,10 @@
 
 A W3C page of 900 annotations took 3.4 times the JSONL of the same rows, because the page built
 every annotation's JSON (twenty objects, evidence gathered per row) where JSONL joins pieces
-kept on every write (migration 0026). Two more pieces join them, rebuilt by their own trigger
-whenever 0026's is (the row written, its evidence links or links changed, cited evidence
-edited, its author renamed: 0026's triggers touch the row, and both row triggers fire):
+kept on every write (migration 0026). Two more pieces join them, built by 0026's trigger
+function from what it has already read (author, evidence, links), so they change whenever the
+JSONL piece does (the row written, its evidence links or links changed, cited evidence edited,
+its author renamed):
 
 - `export_w3c_head`: the members from "created" to the body's items, the body left open: the
   tagging body, the commenting one when there is a note, then one per evidence link.
@@ -17,8 +18,12 @@ corrected article or a moved site need no rewrite. The export tests check that t
 records.w3c_annotation after each kind of change. Filling the columns rewrites the table once.
 """
 
+import importlib
+
 from django.conf import settings
 from django.db import migrations
+
+previous = importlib.import_module("annotations.migrations.0026_export_json")
 
 ISO_UTC = """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"""
 
@@ -28,53 +33,39 @@ def _time(column: str) -> str:
 
 
 def _evidence(note: bool) -> str:
-    extra = ", 'evidenceNote', el.note" if note else ""
+    extra = ", 'evidenceNote', e->'note'" if note else ""
     return (
-        "json_build_object('type', 'SpecificResource', 'purpose', 'linking', 'source', e.url, "
-        f"'stance', el.stance, 'evidenceTitle', e.title{extra})"
+        "json_build_object('type', 'SpecificResource', 'purpose', 'linking', 'source', "
+        f"e->'url', 'stance', e->'stance', 'evidenceTitle', e->'title'{extra})"
     )
 
 
-def annotation_function(users: str) -> str:
-    return f"""
-        CREATE OR REPLACE FUNCTION annotations_annotation_w3c() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            evidence text;
-            links json;
-        BEGIN
-            SELECT string_agg(CASE WHEN el.note <> '' THEN {_evidence(True)}
-                                   ELSE {_evidence(False)} END::text,
-                              ', ' ORDER BY el.created_at, el.id)
-            INTO evidence
-            FROM annotations_evidencelink el JOIN annotations_evidence e ON e.id = el.evidence_id
-            WHERE el.annotation_id = NEW.id;
-            SELECT json_agg(json_build_object('kind', l.kind, 'target', l.target_id)
-                            ORDER BY l.created_at, l.id)
-            INTO links
-            FROM annotations_annotationlink l WHERE l.source_id = NEW.id;
+# Statements run by 0026's function after its own pieces, with its variables: the evidence
+# items are reshaped from the evidence JSON it read, in its order.
+W3C_PIECES = f"""
             NEW.export_w3c_head := '"created": ' || {_time("created_at")}
                 || ', "modified": ' || {_time("updated_at")}
-                || ', "creator": ' || json_build_object(
-                    'type', 'Person',
-                    'nickname', (SELECT username FROM {users} WHERE id = NEW.author_id))::text
+                || ', "creator": '
+                || json_build_object('type', 'Person', 'nickname', author_name)::text
                 || ', "body": [' || json_build_object(
                     'type', 'TextualBody', 'purpose', 'tagging', 'value', NEW.label,
                     'format', 'text/plain')::text
                 || CASE WHEN NEW.note <> '' THEN ', ' || json_build_object(
                     'type', 'TextualBody', 'purpose', 'commenting', 'value', NEW.note,
                     'format', 'text/plain')::text ELSE '' END
-                || COALESCE(', ' || evidence, '');
+                || COALESCE((
+                    SELECT ', ' || string_agg(CASE WHEN e->>'note' <> '' THEN {_evidence(True)}
+                                                   ELSE {_evidence(False)} END::text,
+                                              ', ' ORDER BY n)
+                    FROM json_array_elements(evidence_json) WITH ORDINALITY AS items(e, n)), '');
             NEW.export_w3c_tail := '"selector": ' || json_build_array(
                     json_build_object('type', 'TextQuoteSelector', 'exact', NEW.quote,
                                       'prefix', NEW.prefix, 'suffix', NEW.suffix),
                     json_build_object('type', 'TextPositionSelector',
                                       'start', NEW.start, 'end', NEW."end"))::text
                 || '}}, "reviewStatus": ' || to_json(NEW.status)::text
-                || ', "annotationLinks": ' || COALESCE(links, '[]'::json)::text
-                || ', "offsetUnit": "code_point"';
-            RETURN NEW;
-        END $$"""
+                || ', "annotationLinks": ' || COALESCE(links_json, '[]'::json)::text
+                || ', "offsetUnit": "code_point"';"""
 
 
 def create(apps, schema_editor):
@@ -83,23 +74,18 @@ def create(apps, schema_editor):
     users = apps.get_model(settings.AUTH_USER_MODEL)._meta.db_table
     run = schema_editor.execute
     run("ALTER TABLE annotations_annotation ADD export_w3c_head text, ADD export_w3c_tail text")
-    run(annotation_function(users))
-    # Named to fire after 0026's trigger (row triggers fire in name order); neither reads the
-    # other's columns.
-    run(
-        "CREATE TRIGGER annotations_annotation_export_w3c BEFORE INSERT OR UPDATE "
-        "ON annotations_annotation FOR EACH ROW EXECUTE FUNCTION annotations_annotation_w3c()"
-    )
+    run(previous.annotation_function(users, then=W3C_PIECES))
     run("UPDATE annotations_annotation SET export_w3c_head = NULL")
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    run = schema_editor.execute
-    run("DROP TRIGGER annotations_annotation_export_w3c ON annotations_annotation")
-    run("DROP FUNCTION annotations_annotation_w3c()")
-    run("ALTER TABLE annotations_annotation DROP export_w3c_head, DROP export_w3c_tail")
+    users = apps.get_model(settings.AUTH_USER_MODEL)._meta.db_table
+    schema_editor.execute(previous.annotation_function(users))
+    schema_editor.execute(
+        "ALTER TABLE annotations_annotation DROP export_w3c_head, DROP export_w3c_tail"
+    )
 
 
 class Migration(migrations.Migration):
