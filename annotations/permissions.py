@@ -245,17 +245,17 @@ def can(user: User, action: str, obj: Any = None) -> bool:
 
 
 @functools.cache
-def _user_with_roles_sql() -> str:
+def _user_with_roles_sql() -> tuple[str, list[str]]:
     """The SQL of a user's row and their roles (one row per membership), its one parameter the
-    user's id: compiled by the ORM once per process, as compiling it on every request cost
-    more than running it (0.7 of 1.2 ms)."""
+    user's id, and the user's columns it selects first: compiled by the ORM once per process,
+    as compiling it on every request cost more than running it (0.7 of 1.2 ms)."""
     model = get_user_model()
     fields = [field.attname for field in model._meta.concrete_fields]
     roles = ("memberships__project_id", "memberships__role", "memberships__project__blind")
     query = model._default_manager.filter(pk=0).values_list(*fields, *roles).query
     sql, params = query.sql_with_params()
     assert params == (0,), "the user's id is the query's only parameter"
-    return sql
+    return sql, fields
 
 
 class ProjectPermissionBackend(ModelBackend):
@@ -271,9 +271,9 @@ class ProjectPermissionBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
         model = get_user_model()
-        fields = [field.attname for field in model._meta.concrete_fields]
+        sql, fields = _user_with_roles_sql()
         with connections[model._default_manager.db].cursor() as cursor:
-            cursor.execute(_user_with_roles_sql(), [user_id])
+            cursor.execute(sql, [user_id])
             rows = cursor.fetchall()
         if not rows:
             return None

@@ -141,10 +141,7 @@ def _text_blocks(cursor, statement: str, params: tuple) -> Iterator[bytes]:
 
 
 def _ids(queryset: QuerySet) -> tuple[str, tuple]:
-    try:
-        return queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a filter Django knows matches nothing, such as `pk__in=[]`
-        return "SELECT NULL::bigint WHERE false", ()
+    return _sql(queryset.order_by().values("pk"), "SELECT 0::bigint WHERE false")
 
 
 def _rows(queryset: QuerySet, piece: str) -> tuple[str, tuple]:
@@ -156,11 +153,18 @@ def _rows(queryset: QuerySet, piece: str) -> tuple[str, tuple]:
     made two (a million more buffer reads at 900,000 rows).
     """
     column = RawSQL(f'"{Annotation._meta.db_table}"."{piece}"', ())
+    rows = queryset.order_by().annotate(piece=column).values("id", "article_id", "piece")
+    nothing = "SELECT 0::bigint AS id, 0::bigint AS article_id, ''::text AS piece WHERE false"
+    return _sql(rows, nothing)
+
+
+def _sql(queryset: QuerySet, nothing: str) -> tuple[str, tuple]:
+    """The queryset's SQL and parameters; `nothing`, the same columns and no row, when Django
+    knows without asking that it matches nothing (`pk__in=[]`) and so writes no SQL at all."""
     try:
-        rows = queryset.order_by().annotate(piece=column).values("id", "article_id", "piece")
-        return rows.query.sql_with_params()
-    except EmptyResultSet:  # a filter Django knows matches nothing, such as `pk__in=[]`
-        return "SELECT 0::bigint AS id, 0::bigint AS article_id, ''::text AS piece WHERE false", ()
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return nothing, ()
 
 
 def stream_jsonl(queryset: QuerySet, rows: int | None = None) -> Iterator[bytes]:
