@@ -25,11 +25,10 @@ from django.db import migrations
 
 previous = importlib.import_module("annotations.migrations.0026_export_json")
 
-ISO_UTC = """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"""
-
 
 def _time(column: str) -> str:
-    return f"COALESCE(to_json(to_char(NEW.{column} AT TIME ZONE 'UTC', {ISO_UTC}))::text, 'null')"
+    """0026's timestamp as a JSON value: a string, or null."""
+    return f"COALESCE(to_json({previous._time(column)})::text, 'null')"
 
 
 def _evidence(note: bool) -> str:
