@@ -131,14 +131,15 @@ DATABASES = {"default": _database()}
 def _cache() -> dict:
     """A cache every worker process shares: throttles count there.
 
-    Redis (Django's own backend) when REDIS_URL is set, as in production; the database
-    otherwise (its table is made by migration 0011), so two commands still set everything up.
+    Redis (Django's backend, its client made once: workbench.cache) when REDIS_URL is set, as
+    in production; the database otherwise (its table is made by migration 0011), so two
+    commands still set everything up.
     """
     url = env_str("REDIS_URL")
     prefix = env_str("CACHE_KEY_PREFIX")  # to share one Redis between deployments
-    backend = "redis.RedisCache" if url else "db.DatabaseCache"
+    backend = "workbench.cache.RedisCache" if url else "django.core.cache.backends.db.DatabaseCache"
     return {
-        "BACKEND": f"django.core.cache.backends.{backend}",
+        "BACKEND": backend,
         "LOCATION": url or CACHE_TABLE,
         "KEY_PREFIX": prefix,
     }
