@@ -23,6 +23,7 @@ from annotations.models import (
     Evidence,
     EvidenceLink,
     Project,
+    history,
 )
 
 if TYPE_CHECKING:
@@ -142,9 +143,7 @@ def create_annotation(
         **asdict(span),
         note=note,
     )
-    annotation._history_user = author
-    with transaction.atomic():  # the row and its history row commit together, or neither
-        annotation.save()
+    history.insert(annotation, user=author)
     return annotation
 
 

@@ -118,3 +118,95 @@ def test_the_history_manager_class_is_built_once_not_on_every_save():
     first, second = Annotation(pk=1), Annotation(pk=2)
     assert type(first.history) is type(second.history)
     assert first.history.instance is first and second.history.instance is second
+
+
+def _columns(row, *ignored: str) -> dict:
+    return {k: v for k, v in row.items() if k not in ignored}
+
+
+def test_insert_with_history_writes_what_save_writes(annotator, article):
+    """models/history.insert: one statement on PostgreSQL, save() elsewhere; either way the
+    row and its "+" history row are those that save() with _history_user writes."""
+    from django.forms.models import model_to_dict
+
+    from annotations.models import history
+
+    def new(start: int) -> Annotation:
+        return Annotation(
+            project=article.project,
+            article=article,
+            revision=article.revision,
+            author=annotator,
+            label="claim",
+            start=start,
+            end=start + 3,
+            quote=article.body[start : start + 3],
+            note="both ways",
+        )
+
+    fast = new(0)
+    history.insert(fast, user=annotator)
+    saved = new(0)
+    saved._history_user = annotator
+    saved.save()
+    assert fast.pk and not fast._state.adding and fast._state.db == "default"
+    stored = Annotation.objects.get(pk=fast.pk)
+    assert (stored.created_at, stored.updated_at) == (fast.created_at, fast.updated_at)
+    ignored = ("id", "created_at", "updated_at", "derived_from")
+    assert _columns(model_to_dict(stored), *ignored) == _columns(
+        model_to_dict(Annotation.objects.get(pk=saved.pk)), *ignored
+    )
+    rows = {}
+    for instance in (fast, saved):
+        (row,) = instance.history.values()
+        rows[instance.pk] = row
+        assert row["id"] == instance.pk and row["history_type"] == "+"
+        assert row["history_user_id"] == annotator.pk and row["history_change_reason"] is None
+    ignored = ("id", "history_id", "history_date", "created_at")
+    assert _columns(rows[fast.pk], *ignored) == _columns(rows[saved.pk], *ignored)
+
+
+def test_insert_with_history_writes_neither_row_when_the_row_is_refused(annotator, article):
+    from annotations.models import history
+
+    bad = Annotation(
+        project=article.project,
+        article=article,
+        author=annotator,
+        label="claim",
+        start=5,
+        end=5,  # the database refuses an empty span
+        quote="",
+    )
+    before = Annotation.history.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        history.insert(bad, user=annotator)
+    assert not Annotation.objects.filter(article=article).exists()
+    assert Annotation.history.count() == before
+
+
+def test_row_with_reads_the_row_and_its_relation_as_select_related_does(article):
+    from annotations.querysets import row_with
+
+    found = row_with(Article, article.pk, "project")
+    expected = Article.objects.select_related("project").get(pk=article.pk)
+    assert found == expected and not found._state.adding and found._state.db == "default"
+    assert {f.attname: getattr(found, f.attname) for f in Article._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in Article._meta.concrete_fields
+    }
+    assert Article.project.is_cached(found) and found.project.slug == expected.project.slug
+    assert row_with(Article, article.pk + 1000, "project") is None
+
+
+def test_a_sessions_user_is_read_as_the_orm_reads_it(annotator):
+    """The once-compiled query converts its columns as the ORM does (aware times on SQLite)."""
+    from django.contrib.auth.models import User
+
+    from annotations.permissions import ProjectPermissionBackend
+
+    user = ProjectPermissionBackend().get_user(annotator.pk)
+    expected = User.objects.get(pk=annotator.pk)
+    assert {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields
+    }
+    assert user.date_joined.tzinfo is not None

@@ -128,3 +128,35 @@ def test_an_author_reading_with_no_role_sees_nothing(client_for, annotator, arti
     nobody = client_for(UserFactory(username="nobody"))
     response = nobody.get("/api/v1/annotations/?status=rejected")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        (SUPERSCRIPT_TWO, "incorrect_type"),
+        ("9" * 30, "does_not_exist"),
+        (10**30, "does_not_exist"),
+        (-1, "does_not_exist"),
+        (0, "does_not_exist"),
+        (True, "incorrect_type"),
+        (1.5, "incorrect_type"),
+        (None, "null"),
+        ([1], "incorrect_type"),
+    ],
+)
+def test_an_article_that_is_no_id_is_a_400_naming_article(api, article, given, code):
+    body = {"article": given, "label": "claim", "quote": "Officials denied it."}
+    response = api.post("/api/v1/annotations/", body, format="json")
+    assert response.status_code == 400, response.content
+    (message,) = response.json()["errors"]["article"]
+    assert {"incorrect_type": "Incorrect type", "does_not_exist": "does not exist", "null": "null"}[
+        code
+    ] in message
+    assert not Article.objects.filter(annotations__isnull=False).exists()
+
+
+def test_an_article_id_may_be_sent_as_a_string_of_digits(api, article):
+    body = {"article": str(article.pk), "label": "claim", "quote": "Officials denied it."}
+    response = api.post("/api/v1/annotations/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["article"] == article.pk
