@@ -16,6 +16,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -301,16 +302,19 @@ class AnnotationViewSet(
     versioned = True  # read by the schema: writes may answer 409 and 412
 
     def get_queryset(self):
-        return (
-            Annotation.objects.visible_to(self.request.user)
-            .with_related()
-            .order_by("-updated_at", "-id")
-        )
+        visible = Annotation.objects.visible_to(self.request.user)
+        if self.request.method not in SAFE_METHODS:
+            # A write only finds its annotation (or answers 404): the domain re-reads the row
+            # under lock, and _respond reads the answer. Prefetching evidence, links and
+            # history here cost three queries an edit.
+            return visible.select_related("project")
+        return visible.with_related().order_by("-updated_at", "-id")
 
     # Helpers ------------------------------------------------------------------------------
 
     def _respond(self, annotation: Annotation, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=annotation.pk)
+        shown = Annotation.objects.visible_to(self.request.user).with_related()
+        fresh = shown.get(pk=annotation.pk)
         response = Response(self.get_serializer(fresh).data, status=code)
         response["ETag"] = f'"{fresh.version}"'
         return response

@@ -202,6 +202,32 @@ def test_patch_changes_label_note_and_span_and_bumps_the_version(client_for, ann
     assert response["ETag"] == '"2"'
 
 
+def test_an_edit_finds_its_annotation_alone_and_answers_with_everything_shown(
+    client_for, annotator, draft, django_assert_num_queries, settings
+):
+    """Only the answer reads evidence, links and history; finding the annotation does not."""
+    from annotations.models import Evidence, EvidenceLink
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"writes": None},
+    }
+    evidence = Evidence.objects.create(
+        project=draft.project, url="https://example.org/report", title="Report"
+    )
+    EvidenceLink.objects.create(annotation=draft, evidence=evidence, stance="supports")
+    client = client_for(annotator)
+    # roles; the annotation found; a savepoint, the row locked, a savepoint, its update and
+    # history row, both released; the answer: the annotation, evidence, links, history
+    with django_assert_num_queries(13) as queries:
+        response = client.patch(detail(draft.pk), {"note": "Checked."}, format="json")
+    assert response.status_code == 200, response.content
+    found = queries.captured_queries[1]["sql"]
+    assert "annotations_annotation" in found and "evidencelink" not in found
+    assert response.json()["evidence"][0]["url"] == "https://example.org/report"
+    assert (response.json()["note"], response.json()["version"]) == ("Checked.", 2)
+
+
 def test_a_stale_if_match_gets_412_and_leaves_the_row_as_it_was(client_for, annotator, draft):
     client = client_for(annotator)
     client.patch(detail(draft.pk), {"note": "first"}, format="json")
