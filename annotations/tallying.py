@@ -35,13 +35,14 @@ def counted(
     return selection.with_tally(tally)
 
 
-FOLD = """
-    WITH gone AS (DELETE FROM {table} RETURNING project_id, author_id, label, status, anchor,
-                                                origin, n)
-    INSERT INTO {table} (project_id, author_id, label, status, anchor, origin, n)
-    SELECT project_id, author_id, label, status, anchor, origin, sum(n) FROM gone
-    GROUP BY project_id, author_id, label, status, anchor, origin
-    HAVING sum(n) <> 0"""
+def _fold_sql() -> str:
+    table = AnnotationTally._meta
+    groups = ", ".join(f.column for f in table.concrete_fields if f.name not in ("id", "n"))
+    return (
+        f"WITH gone AS (DELETE FROM {table.db_table} RETURNING {groups}, n) "
+        f"INSERT INTO {table.db_table} ({groups}, n) "
+        f"SELECT {groups}, sum(n) FROM gone GROUP BY {groups} HAVING sum(n) <> 0"
+    )
 
 
 def compact() -> int:
@@ -54,5 +55,5 @@ def compact() -> int:
     if connection.vendor != "postgresql":
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(FOLD.format(table=AnnotationTally._meta.db_table))
+        cursor.execute(_fold_sql())
         return cursor.rowcount

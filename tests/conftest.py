@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,25 @@ from tests import factories
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+def _redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
+    no_redis = pytest.mark.skip(reason="needs Redis on 127.0.0.1:6379")
+    redis_answers = None
     for item in items:
         if "postgres" in item.keywords and connection.vendor != "postgresql":
             item.add_marker(skip)
+        if "redis" in item.keywords:
+            redis_answers = _redis_answers() if redis_answers is None else redis_answers
+            if not redis_answers:
+                item.add_marker(no_redis)
 
 
 @pytest.fixture(autouse=True)

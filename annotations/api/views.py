@@ -302,19 +302,20 @@ class AnnotationViewSet(
     versioned = True  # read by the schema: writes may answer 409 and 412
 
     def get_queryset(self):
-        visible = Annotation.objects.visible_to(self.request.user)
         if self.request.method not in SAFE_METHODS:
             # A write only finds its annotation (or answers 404): the domain re-reads the row
             # under lock, and _respond reads the answer. Prefetching evidence, links and
             # history here cost three queries an edit.
-            return visible.select_related("project")
-        return visible.with_related().order_by("-updated_at", "-id")
+            return Annotation.objects.visible_to(self.request.user).select_related("project")
+        return self._shown().order_by("-updated_at", "-id")
 
     # Helpers ------------------------------------------------------------------------------
 
+    def _shown(self):
+        return Annotation.objects.visible_to(self.request.user).with_related()
+
     def _respond(self, annotation: Annotation, code: int = status.HTTP_200_OK) -> Response:
-        shown = Annotation.objects.visible_to(self.request.user).with_related()
-        fresh = shown.get(pk=annotation.pk)
+        fresh = self._shown().get(pk=annotation.pk)
         response = Response(self.get_serializer(fresh).data, status=code)
         response["ETag"] = f'"{fresh.version}"'
         return response
