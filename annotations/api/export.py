@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import django_filters
@@ -26,6 +27,9 @@ from annotations.export.formats import FORMATS, Format, snapshot
 from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
 from annotations.querysets import ANNOTATION_SETS, AnnotationQuerySet, ExportScope
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 class ExportFilter(AnnotationFilter):
@@ -65,6 +69,15 @@ def whole_param(params, name: str, default: int | None, low: int, high: int) -> 
         return whole_number(raw, name=name, low=low, high=high)
     except InputError as exc:
         raise ValidationError({name: exc.message}) from exc
+
+
+def download_name(request: Request, fmt: Format) -> str:
+    """The file name a browser saves the export under: the project and the format
+    (newsroom-annotations.jsonld), so that downloads from several projects do not overwrite
+    each other. Only a slug names the file: anything else could break out of the header."""
+    project = request.query_params.get("project", "")
+    prefix = f"{project}-" if SLUG.fullmatch(project) else ""
+    return f"{prefix}annotations.{fmt.extension}"
 
 
 class AnnotationExportView(APIView):
@@ -115,11 +128,11 @@ class AnnotationExportView(APIView):
             raise ValidationError({"format": f"One of {', '.join(FORMATS)}."})
         queryset = self._filtered(request)
         if fmt.streamed:
-            return self._stream(fmt, queryset)
+            return self._stream(fmt, queryset, download_name(request, fmt))
         params = request.query_params
         link = self._linker(request)
         arguments = {"collection_iri": link(None), "link": link, "iri": request.build_absolute_uri}
-        headers = {}
+        headers = {"Content-Disposition": f'attachment; filename="{download_name(request, fmt)}"'}
         if fmt.collection is not None and "after" not in params:
             document = fmt.collection(queryset, **arguments)
             headers["X-Total-Count"] = str(document["total"])
@@ -157,11 +170,11 @@ class AnnotationExportView(APIView):
         # The same selection of the tally, where it can be made, counts it.
         return tallying.counted(select(Annotation.objects.all()), select)
 
-    def _stream(self, fmt: Format, queryset) -> StreamingHttpResponse:
+    def _stream(self, fmt: Format, queryset, filename: str) -> StreamingHttpResponse:
         total, blocks = snapshot(fmt, queryset)
         response = StreamingHttpResponse(blocks, content_type=fmt.content_type)
         response["X-Total-Count"] = str(total)
-        response["Content-Disposition"] = f'attachment; filename="annotations.{fmt.name}"'
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response
 

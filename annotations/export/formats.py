@@ -22,6 +22,7 @@ from annotations.export.records import W3C_CONTENT_TYPE
 class Format:
     name: str
     content_type: str
+    extension: str  # of the file a browser saves it as
     python: Callable[[QuerySet], Iterator[bytes]] | None = None
     sql: Callable[[QuerySet, int | None], Iterator[bytes]] | None = None
     page: Callable[..., dict[str, Any]] | None = None
@@ -76,16 +77,27 @@ def _count_then_rows(fmt: Format, queryset: QuerySet) -> Iterator[int | bytes]:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in [
-        Format("json", "application/json", page=pages.json_page),
+        Format("json", "application/json", "json", page=pages.json_page),
         Format(
             "jsonl",
             "application/x-ndjson",
+            "jsonl",
             python=streaming.jsonl,
             sql=postgres.stream_jsonl,
         ),
         Format(
-            "csv", "text/csv; charset=utf-8", python=streaming.csv_lines, sql=postgres.stream_csv
+            "csv",
+            "text/csv; charset=utf-8",
+            "csv",
+            python=streaming.csv_lines,
+            sql=postgres.stream_csv,
         ),
-        Format("w3c", W3C_CONTENT_TYPE, page=pages.w3c_page, collection=pages.w3c_collection),
+        Format(
+            "w3c",
+            W3C_CONTENT_TYPE,
+            "jsonld",
+            page=pages.w3c_page,
+            collection=pages.w3c_collection,
+        ),
     ]
 }

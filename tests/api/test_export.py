@@ -433,6 +433,33 @@ def test_every_format_says_how_many_rows_the_export_holds(data, fmt):
     response.close()
 
 
+@pytest.mark.parametrize(
+    ("fmt", "filename"),
+    [
+        ("json", "newsroom-annotations.json"),
+        ("jsonl", "newsroom-annotations.jsonl"),
+        ("csv", "newsroom-annotations.csv"),
+        ("w3c", "newsroom-annotations.jsonld"),
+    ],
+)
+def test_every_format_downloads_as_a_file_named_for_its_project_and_format(data, fmt, filename):
+    response = get(data, format=fmt, project="newsroom")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    response.close()
+    later = get(data, format=fmt, project="newsroom", after=1)
+    assert later["Content-Disposition"] == f'attachment; filename="{filename}"'
+    later.close()
+
+
+def test_an_export_of_every_project_or_an_odd_project_name_downloads_as_annotations(data):
+    assert get(data, format="w3c")["Content-Disposition"] == (
+        'attachment; filename="annotations.jsonld"'
+    )
+    odd = get(data, format="json", project='x"; filename="evil.exe')
+    assert odd["Content-Disposition"] == 'attachment; filename="annotations.json"'
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_stream_counts_and_sends_one_snapshot_whatever_is_written_meanwhile(
