@@ -36,10 +36,27 @@ SETTINGS = (
 )
 
 
+def managers_to_ask(user: AbstractBaseUser, limit: int = 10) -> list[str]:
+    """Whom a refused user asks for a role or a permission: the managers of their projects
+    (by name, themselves left out), or nobody when they belong to none (then an
+    administrator)."""
+    projects = permissions.roles(user).projects()
+    if not projects:
+        return []
+    rows = (
+        Membership.objects.filter(project__in=projects, role=Role.MANAGER)
+        .exclude(user=user)
+        .values_list("user__username", "user__first_name", "user__last_name")
+        .order_by("user__username")
+        .distinct()[:limit]
+    )
+    return [f"{first} {last}".strip() or username for username, first, last in rows]
+
+
 def create_project(*, user: AbstractBaseUser, name: str, slug: str = "", **fields: Any) -> Project:
     """Make a project; whoever makes it manages it."""
     if not permissions.can_create_project(user):
-        raise PermissionDenied(_("You may not create projects."))
+        raise PermissionDenied(permissions.NO_PROJECT_CREATION)
     unknown = set(fields) - set(SETTINGS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("Not a project setting.")))

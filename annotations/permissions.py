@@ -35,6 +35,10 @@ MANAGES = frozenset({Role.MANAGER})
 NO_ROLE = gettext_lazy(
     "You have no role in any project yet: ask a project manager or an administrator."
 )
+NO_PROJECT_CREATION = gettext_lazy(
+    "Creating projects needs the “Can create projects” permission, which an administrator "
+    "gives to a user or a group."
+)
 
 
 class Roles:
@@ -104,12 +108,32 @@ def can_read(user: User, project: Any = None) -> bool:
     return has_role(user, project)
 
 
+def can_view(user: User, obj: Any = None) -> bool:
+    """Whether the user may see `obj`: exactly when its model's `visible_to(user)` holds it.
+
+    Who sees which row is written once, as a query (querysets.py), so that a list, a detail
+    URL, admin and `has_perm("annotations.view_…", obj)` can never disagree, as a separate
+    per-object rule would (another's draft, blind work). Without an object: whether the user
+    may read anything at all (a role somewhere). A model without `visible_to` is seen by
+    nobody.
+    """
+    if obj is None:
+        return can_read(user)
+    if not user.is_authenticated or obj.pk is None:
+        return False
+    rows = getattr(type(obj)._default_manager, "visible_to", None)
+    return rows is not None and rows(user).filter(pk=obj.pk).exists()
+
+
 def can_manage(user: User, project: Any = None) -> bool:
     """Whether the user manages the project (some project, when None)."""
     return has_role(user, project, MANAGES)
 
 
 def can_create_project(user: User) -> bool:
+    """Creating projects is not a project role (there is no project yet): superusers, and
+    whoever holds the `annotations.create_project` permission, given in admin to a user or to
+    a group (a manager, say, who sets up desks). The maker then manages the new project."""
     return bool(
         user.is_authenticated and (user.is_superuser or user.has_perm("annotations.create_project"))
     )
@@ -225,7 +249,7 @@ def can_review_annotation(user: User, annotation: Any) -> bool:
 
 # The one question every face may ask: can(user, action, obj).
 ACTIONS = {
-    "view": can_read,
+    "view": can_view,
     "manage": can_manage,
     "add_article": can_create_article,
     "revise": can_revise,
@@ -236,6 +260,10 @@ ACTIONS = {
     "review": can_review_annotation,
     "export": can_export,
     "adjudicate": can_adjudicate,
+    "see_agreement": can_see_agreement,
+    "draft_verdict": can_draft_verdict,
+    "decide_verdict": can_decide_verdict,
+    "publish_verdict": can_publish_verdict,
 }
 
 
@@ -261,9 +289,11 @@ class ProjectPermissionBackend(ModelBackend):
 
     Every request with a session reads its user; every request but a few then reads that
     user's roles, so both come in one query (a row per membership) instead of two.
-    "annotations.review_annotation" with an annotation asks can(user, "review", annotation);
-    model permissions without an object are left to Django's ModelBackend, which also still
-    reads the users of sessions begun before this backend logged people in.
+    "annotations.review_annotation" with an annotation asks can(user, "review", annotation),
+    "annotations.view_evidence" can(user, "view", evidence), and a codename that is an action
+    itself ("annotations.publish_verdict") that action; model permissions without an object
+    are left to Django's ModelBackend, which also still reads the users of sessions begun
+    before this backend logged people in.
     """
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:
@@ -283,5 +313,5 @@ class ProjectPermissionBackend(ModelBackend):
         app, _, codename = perm.partition(".")
         if obj is None or app != "annotations" or not user_obj.is_active:
             return False
-        action = codename.split("_", 1)[0]
+        action = codename if codename in ACTIONS else codename.split("_", 1)[0]
         return action in ACTIONS and can(user_obj, action, obj)

@@ -344,12 +344,95 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class ProjectScopedQuerySet(models.QuerySet):
-    """Rows that belong to a project (evidence, assignments): what a user may see of them."""
+    """Rows that belong to a project (feeds, fetches, verdicts, ratings, members): what a user
+    may see of them."""
+
+    # The roles that see these rows in their project (any role, when None).
+    seen_by: frozenset[str] | None = None
 
     def visible_to(self, user: User) -> ProjectScopedQuerySet:
+        """The rows of the projects where the user holds one of `seen_by` (all, for
+        superusers)."""
         if permissions.is_admin(user):
             return self
-        return self.filter(project__in=permissions.roles(user).projects())
+        return self.filter(project__in=permissions.roles(user).projects(self.seen_by))
+
+
+class ComparisonQuerySet(ProjectScopedQuerySet):
+    """Agreement and adjudication compare annotators with each other by name: reviewers,
+    exporters and managers of the project see them, never its annotators (who may be working
+    blind), as permissions.can_see_agreement says."""
+
+    seen_by = permissions.SEES_ALL
+
+
+class EvidenceQuerySet(ProjectScopedQuerySet):
+    def visible_to(self, user: User) -> EvidenceQuerySet:
+        """The evidence a user may see: all of a project's, except where they annotate blind.
+
+        In a blind project an annotator (who is not also a reviewer, exporter or manager there)
+        sees the sources they added, those cited by annotations they may see
+        (annotation_visibility: others' once their own assignment on that article is done),
+        and all of the project's once their work there is done (they hold assignments in it,
+        every one done); otherwise another's sources would tell them what that annotator found.
+        """
+        if permissions.is_admin(user):
+            return self
+        held = permissions.roles(user)
+        member_of = held.projects()
+        sees_all = held.projects(permissions.SEES_ALL)
+        blind = [p for p in member_of if p in held.blind and p not in sees_all]
+        visible = Q(project__in=[p for p in member_of if p not in blind])
+        if blind:
+            links = related(self.model, "links")
+            annotations = related(links, "annotation")
+            cited = links.objects.filter(
+                annotation__in=annotations.objects.visible_to(user).values("pk")
+            ).values("evidence")
+            assignments = related(related(annotations, "article"), "assignments").objects.filter(
+                annotator=user, article__project=OuterRef("project")
+            )
+            work_done = Exists(assignments) & ~Exists(
+                assignments.exclude(state=AssignmentState.DONE)
+            )
+            visible |= Q(project__in=blind) & (Q(added_by=user) | Q(pk__in=cited) | work_done)
+        return self.filter(visible)
+
+
+class ReachedQuerySet(models.QuerySet):
+    """Rows seen through the row they belong to (`through`): a revision through its article,
+    a review event or an evidence link through its annotation. Whoever may see that row sees
+    them, and nobody else."""
+
+    through = ""
+
+    def visible_to(self, user: User) -> ReachedQuerySet:
+        if permissions.is_admin(user):
+            return self
+        owner = related(self.model, self.through).objects.visible_to(user)
+        return self.filter(**{f"{self.through}__in": owner.values("pk")})
+
+
+class ThroughArticle(ReachedQuerySet):
+    through = "article"
+
+
+class ThroughAnnotation(ReachedQuerySet):
+    through = "annotation"
+
+
+class ThroughSource(ReachedQuerySet):
+    """A link between annotations is shown with the annotation it starts from."""
+
+    through = "source"
+
+
+class ThroughVerdict(ReachedQuerySet):
+    through = "verdict"
+
+
+class ThroughFeed(ReachedQuerySet):
+    through = "feed"
 
 
 class ProjectQuerySet(models.QuerySet):

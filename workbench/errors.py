@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.defaults import bad_request, page_not_found, server_error
 
+from annotations import membership
 from annotations.api.errors import too_large_message
 
 
@@ -26,6 +27,19 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403 for a page or an admin screen the user may not open: the site's own page, in their
+    language, saying why (the refusal's own words when it has some) and whom to ask."""
+    reason = str(exception) if exception is not None else ""
+    if _is_api(request):
+        detail = reason or "You do not have permission to perform this action."
+        return JsonResponse({"detail": detail, "code": "permission_denied"}, status=403)
+    user = getattr(request, "user", None)
+    ask = membership.managers_to_ask(user) if user is not None and user.is_authenticated else []
+    page = loader.render_to_string("403.html", {"reason": reason, "ask": ask}, request)
+    return HttpResponse(page, status=403)
 
 
 def bad_request_or_too_large(request: HttpRequest, exception: Exception) -> HttpResponse:

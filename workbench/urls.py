@@ -10,7 +10,12 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotations.api.verdicts import PublicClaimReviewFeed
-from workbench.errors import bad_request_or_too_large, not_found, server_error_or_unavailable
+from workbench.errors import (
+    bad_request_or_too_large,
+    not_found,
+    permission_denied,
+    server_error_or_unavailable,
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -31,5 +36,6 @@ urlpatterns = [
 ]
 
 handler400 = bad_request_or_too_large
+handler403 = permission_denied
 handler404 = not_found
 handler500 = server_error_or_unavailable

@@ -237,7 +237,7 @@ class AnnotationAdmin(FullTextSearch, SimpleHistoryAdmin):
         return request.user.is_staff and permissions.can_read(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff and permissions.can_read(request.user, obj)
+        return request.user.is_staff and permissions.can(request.user, "view", obj)
 
     @admin.display(description=gettext_lazy("quote"))
     def short_quote(self, annotation: Annotation) -> str:

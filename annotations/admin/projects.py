@@ -119,6 +119,21 @@ class ProjectAdmin(ProjectScoped, SimpleHistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_staff and permissions.can_create_project(request.user)
 
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied(permissions.NO_PROJECT_CREATION)  # the 403 page says why
+        return super().add_view(request, form_url, extra_context)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Whoever may create projects reaches the list (and its Add button) before they hold
+        # a role anywhere: their first project gives them one.
+        return super().has_module_permission(request) or self.has_add_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None and self.has_add_permission(request):
+            return True
+        return super().has_view_permission(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return permissions.is_admin(request.user)
 
@@ -261,8 +276,7 @@ class AssignmentAdmin(SimpleHistoryAdmin):
         return request.user.is_staff and permissions.can_read(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        project = obj.article.project if obj is not None else None
-        return request.user.is_staff and permissions.can_read(request.user, project)
+        return request.user.is_staff and permissions.can(request.user, "view", obj)
 
     def _manages(self, request: HttpRequest, obj=None) -> bool:
         return permissions.can_manage(request.user, obj.article.project if obj else None)

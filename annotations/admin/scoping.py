@@ -23,7 +23,7 @@ class ProjectScoped:
         return request.user.is_staff and permissions.can_read(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff and permissions.can_read(request.user, obj)
+        return request.user.is_staff and permissions.can(request.user, "view", obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return permissions.can_manage(request.user, obj)

@@ -28,7 +28,6 @@ from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
 from annotations.querysets import ANNOTATION_SETS, AnnotationQuerySet, ExportScope
 
-
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 

@@ -18,7 +18,14 @@ from annotations import anchoring, linking
 from annotations.choices import Anchor, Label, LinkKind, Origin, Stance, Status
 from annotations.inputs import normalise_url
 from annotations.models.history import History
-from annotations.querysets import AnnotationQuerySet, ArticleQuerySet, ProjectScopedQuerySet
+from annotations.querysets import (
+    AnnotationQuerySet,
+    ArticleQuerySet,
+    EvidenceQuerySet,
+    ThroughAnnotation,
+    ThroughArticle,
+    ThroughSource,
+)
 
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -181,6 +188,8 @@ class ArticleRevision(models.Model):
     found = models.PositiveIntegerField(default=0)
     proposed = models.PositiveIntegerField(default=0)
     orphaned = models.PositiveIntegerField(default=0)
+
+    objects = ThroughArticle.as_manager()
 
     class Meta:
         ordering = ["article", "number"]
@@ -352,7 +361,7 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = History()
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -379,6 +388,8 @@ class EvidenceLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ThroughAnnotation.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -423,6 +434,8 @@ class AnnotationLink(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = ThroughSource.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -466,6 +479,8 @@ class ReviewEvent(models.Model):
     to_status = models.CharField(max_length=20, choices=Status.choices)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ThroughAnnotation.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -10,7 +10,12 @@ from django.utils import timezone
 from annotations.choices import AssignmentState, Role
 from annotations.models.content import WebURLField
 from annotations.models.history import History
-from annotations.querysets import AssignmentQuerySet, ProjectQuerySet
+from annotations.querysets import (
+    AssignmentQuerySet,
+    ComparisonQuerySet,
+    ProjectQuerySet,
+    ProjectScopedQuerySet,
+)
 
 
 class Project(models.Model):
@@ -70,6 +75,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=12, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "user", "role"]
@@ -148,6 +155,8 @@ class ArticleAgreement(models.Model):
     )
     computed_at = models.DateTimeField(auto_now=True)
 
+    objects = ComparisonQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["project", "score"], name="agreement_lowest_first")]
 
@@ -177,6 +186,8 @@ class Adjudication(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     history = History(excluded_fields=["rejected"])
+
+    objects = ComparisonQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]

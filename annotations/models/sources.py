@@ -12,7 +12,7 @@ from django.utils import timezone
 from annotations.choices import FetchReason, FetchState
 from annotations.models.content import Article, WebURLField
 from annotations.models.projects import Project
-from annotations.querysets import ProjectScopedQuerySet
+from annotations.querysets import ProjectScopedQuerySet, ThroughFeed
 
 
 class Fetch(models.Model):
@@ -119,6 +119,8 @@ class FeedItem(models.Model):
     matched = models.BooleanField(default=True)
     fetch = models.ForeignKey(Fetch, null=True, blank=True, on_delete=models.SET_NULL)
     seen_at = models.DateTimeField(default=timezone.now)
+
+    objects = ThroughFeed.as_manager()
 
     class Meta:
         ordering = ["-seen_at", "-id"]

@@ -11,7 +11,7 @@ from annotations.choices import VerdictStatus
 from annotations.models.content import Annotation, WebURLField
 from annotations.models.history import History
 from annotations.models.projects import Project
-from annotations.querysets import ProjectScopedQuerySet
+from annotations.querysets import ProjectScopedQuerySet, ThroughVerdict
 
 SUMMARY_MAX = 300  # characters of claimReviewed: a sentence, as publishers and search engines want
 
@@ -28,6 +28,8 @@ class Rating(models.Model):
         "off the scale (Unproven).",
     )
     description = models.CharField(max_length=300, blank=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", F("value").desc(nulls_last=True), "name"]
@@ -124,6 +126,8 @@ class VerdictEvent(models.Model):
     to_status = models.CharField(max_length=12, choices=VerdictStatus.choices)
     note = models.TextField(blank=True, max_length=10_000)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ThroughVerdict.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
