@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from rest_framework.test import APIClient
 
 from annotations import assigning
 from annotations.choices import AssignmentState, Role, Status
@@ -12,6 +14,7 @@ from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
     EvidenceFactory,
+    UserFactory,
     annotator,
     exporter,
     manager,
@@ -310,3 +313,105 @@ def test_guidelines_are_rendered_safely_beside_the_editor(client_for):
     story = ArticleFactory(project=project)
     assert "/projects/desk/guidelines/" in client.get(f"/articles/{story.pk}/").content.decode()
     assert Role.MANAGER not in [m.role for m in writer.memberships.all()]
+
+
+@pytest.fixture
+def desk_with_a_manager():
+    desk = Project.objects.create(name="Desk", slug="desk")
+    boss = manager(username="boss", project=desk, first_name="Ana", last_name="Ruiz")
+    return desk, boss
+
+
+def test_a_refused_page_is_the_sites_own_saying_why_and_whom_to_ask(desk_with_a_manager):
+    desk, _ = desk_with_a_manager
+    writer = Client()
+    writer.force_login(annotator(username="writer", project=desk))
+    response = writer.get("/export/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'class="topbar"' in page  # the site's page, not Django's bare one
+    assert "Exporting needs the exporter, reviewer or manager role." in page
+    assert "ask your project’s manager: Ana Ruiz" in page
+    spanish = writer.get("/export/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<html lang="es"' in spanish
+    assert "Para exportar hace falta el rol de exportador, revisor o gestor." in spanish
+    assert "pida lo que necesita a quien gestiona su proyecto: Ana Ruiz" in spanish
+    assert "No está a su alcance" in spanish
+
+
+def test_someone_with_no_role_is_sent_to_an_administrator():
+    nobody = Client()
+    nobody.force_login(UserFactory(username="newcomer"))
+    page = nobody.get("/").content.decode()
+    assert "You have no role in any project yet" in page
+    assert "ask an administrator of the workbench" in page
+
+
+def test_a_manager_without_the_permission_is_told_who_gives_it_on_add_project(
+    desk_with_a_manager,
+):
+    _, boss = desk_with_a_manager
+    client = Client()
+    client.force_login(boss)
+    assert (
+        b"/admin/annotations/project/add/" not in client.get("/admin/annotations/project/").content
+    )
+    response = client.get("/admin/annotations/project/add/")
+    assert response.status_code == 403
+    assert "“Can create projects” permission" in response.content.decode()
+    assert 'class="topbar"' in response.content.decode()
+
+
+@pytest.mark.parametrize("given_to", ["user", "group"])
+def test_whoever_is_given_the_create_project_permission_creates_projects(given_to):
+    """A staff member with no role yet, given the permission on their account or through a
+    group, is offered Add project, makes one and manages it."""
+    creator = UserFactory(username="desk-head", is_staff=True)
+    allowed = Permission.objects.get(codename="create_project")
+    if given_to == "user":
+        creator.user_permissions.add(allowed)
+    else:
+        group = Group.objects.create(name="Project creators")
+        group.permissions.add(allowed)
+        creator.groups.add(group)
+    client = Client()
+    client.force_login(creator)
+    assert b"/admin/annotations/project/add/" in client.get("/admin/").content
+    assert client.get("/admin/annotations/project/").status_code == 200
+    form = {
+        "name": "Election desk",
+        "slug": "election-desk",
+        "annotators_per_article": 1,
+        "review_required": "on",
+        "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0,
+        "ratings-TOTAL_FORMS": 0,
+        "ratings-INITIAL_FORMS": 0,
+    }
+    assert client.post("/admin/annotations/project/add/", form).status_code == 302
+    made = Project.objects.get(slug="election-desk")
+    assert Membership.objects.filter(project=made, user=creator, role=Role.MANAGER).exists()
+    api = APIClient()
+    api.force_authenticate(creator)
+    assert api.post("/api/v1/projects/", {"name": "Health desk"}, format="json").status_code == 201
+
+
+def test_the_top_bar_offers_only_what_the_user_may_open(desk_with_a_manager):
+    desk, boss = desk_with_a_manager
+
+    def links(user) -> set[str]:
+        client = Client()
+        client.force_login(user)
+        page = client.get("/work/").content.decode()
+        nav = page[page.index('class="topnav"') : page.index("</nav>")]
+        return {name for name in ("/work/", "/export/", "/admin/", "reviewqueue") if name in nav}
+
+    assert links(annotator(username="writer", project=desk)) == {"/work/"}
+    assert links(exporter(username="feeds", project=desk)) == {"/work/", "/export/"}
+    assert links(boss) == {"/work/", "/export/", "/admin/"}
+    assert links(reviewer(username="checker", project=desk)) == {
+        "/work/",
+        "/export/",
+        "/admin/",
+        "reviewqueue",
+    }

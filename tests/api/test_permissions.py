@@ -8,6 +8,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from annotations import assigning
+from annotations.choices import Status
+from annotations.models import Assignment, Project
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -337,3 +340,39 @@ def test_staff_without_a_role_add_no_articles():
     client.force_authenticate(UserFactory(username="desk", is_staff=True))
     response = client.post("/api/v1/articles/", {"title": "T", "body": "B."}, format="json")
     assert response.status_code == 403
+
+
+def test_the_evidence_library_is_blind_until_the_readers_own_work_is_done():
+    """In a blind project an annotator sees their own sources, those cited by annotations
+    they may see, and all of the project's once every assignment of theirs there is done;
+    reviewers and managers see all of it."""
+    study = Project.objects.create(name="Study", slug="study", blind=True, annotators_per_article=2)
+    first, second = annotator(project=study), annotator(project=study)
+    checker = reviewer(project=study)
+    story, later = ArticleFactory(project=study), ArticleFactory(project=study)
+    claim = AnnotationFactory(article=story, author=first, status=Status.SUBMITTED)
+    cited = EvidenceFactory(project=study, added_by=first, title="Budget ledger 2024")
+    claim.evidence_links.create(evidence=cited, stance="supports")
+    uncited = EvidenceFactory(project=study, added_by=first, title="Budget memo")
+    own = EvidenceFactory(project=study, added_by=second, title="Budget hearing")
+    on_story = Assignment.objects.create(article=story, annotator=second)
+    on_later = Assignment.objects.create(article=later, annotator=second)
+
+    def library(user, **params):
+        response = APIClient()
+        response.force_authenticate(user)
+        answer = response.get("/api/v1/evidence/", params)
+        assert answer.status_code == 200
+        rows = answer.json()["results"]
+        return {row["id"] for row in rows}
+
+    for params in ({}, {"search": "budget"}):
+        assert library(second, **params) == {own.pk}
+        assert library(checker, **params) == {cited.pk, uncited.pk, own.pk}
+    detail = APIClient()
+    detail.force_authenticate(second)
+    assert detail.get(f"/api/v1/evidence/{cited.pk}/").status_code == 404
+    assigning.mark_done(user=second, assignment=on_story)
+    assert library(second) == {own.pk, cited.pk}  # cited by work they may now see
+    assigning.mark_done(user=second, assignment=on_later)
+    assert library(second, search="budget") == {own.pk, cited.pk, uncited.pk}
