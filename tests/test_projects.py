@@ -345,6 +345,7 @@ def test_someone_with_no_role_is_sent_to_an_administrator():
     page = nobody.get("/").content.decode()
     assert "You have no role in any project yet" in page
     assert "ask an administrator of the workbench" in page
+    assert "Create a project" not in page
 
 
 def test_a_manager_without_the_permission_is_told_who_gives_it_on_add_project(
@@ -378,6 +379,9 @@ def test_whoever_is_given_the_create_project_permission_creates_projects(given_t
     client.force_login(creator)
     assert b"/admin/annotations/project/add/" in client.get("/admin/").content
     assert client.get("/admin/annotations/project/").status_code == 200
+    no_role_yet = client.get("/")  # no project yet: the refusal offers to make one
+    assert no_role_yet.status_code == 403
+    assert b'href="/admin/annotations/project/add/">Create a project' in no_role_yet.content
     form = {
         "name": "Election desk",
         "slug": "election-desk",

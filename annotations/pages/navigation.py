@@ -3,12 +3,14 @@ trap): every page's template reads them, through a context processor."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
 from annotations import permissions
 
 
-def links(request: HttpRequest) -> dict[str, dict[str, bool]]:
+def links(request: HttpRequest) -> dict[str, dict[str, Any]]:
     """Which of the top bar's links the user may follow, asked of permissions.py as the views
     behind them ask it."""
     user = getattr(request, "user", None)
@@ -22,5 +24,7 @@ def links(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "review": user.is_staff and permissions.is_reviewer(user),
             "export": permissions.can_export(user),
             "admin": user.is_staff,
+            # Called only by the templates that offer it (asking reads model permissions).
+            "new_project": lambda: user.is_staff and permissions.can_create_project(user),
         }
     }
