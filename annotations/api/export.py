@@ -90,7 +90,10 @@ class AnnotationExportView(APIView):
             "Formats: `json` (pages by id cursor, with a `next` link), `jsonl` and `csv` "
             "(streamed), `w3c` (a W3C Web Annotation AnnotationCollection; its pages are "
             "AnnotationPages). Offsets count Unicode code points. Filters combine; pass "
-            "`updated_since` or `reviewed_since` to pull only what changed since a last run."
+            "`updated_since` or `reviewed_since` to pull only what changed since a last run. "
+            "Every format answers `Content-Disposition: attachment` with a file name: "
+            "`<project>-annotations.<json|jsonl|csv|jsonld>` (`annotations.<ext>` without a "
+            "`project` filter)."
         ),
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(FORMATS), default="json"),

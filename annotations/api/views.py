@@ -577,7 +577,12 @@ class AnnotationViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List evidence (search by URL and title)"),
+    list=extend_schema(
+        summary="List evidence (search by URL and title)",
+        description="In a blind project an annotator (holding no other role there) sees the "
+        "sources they added, those cited by annotations they may see, and all of the "
+        "project's once every assignment of theirs there is done.",
+    ),
     retrieve=extend_schema(summary="One piece of evidence"),
     create=extend_schema(
         summary="Add a source",
