@@ -70,16 +70,17 @@ def project_models() -> list[type[models.Model]]:
     return sorted(belongs, key=lambda m: m.__name__)
 
 
-def _project_with_work(slug: str, *, blind: bool, people: dict) -> dict:
-    """A project where `people` hold their roles, with a row of everything a project holds."""
+def _project_with_work(slug: str, *, blind: bool, people: dict, users: dict) -> dict:
+    """A project where `people` (names in `users`) hold their roles, with a row of everything
+    a project holds."""
     project = Project.objects.create(
         name=slug.title(), slug=slug, blind=blind, annotators_per_article=2 if blind else 1
     )
     for role, names in people.items():
         for name in names:
-            Membership.objects.create(project=project, user=USERS[name], role=role)
+            Membership.objects.create(project=project, user=users[name], role=role)
     story, done_story = ArticleFactory(project=project), ArticleFactory(project=project)
-    first, second = (USERS[n] for n in people[Role.ANNOTATOR][:2])
+    first, second = (users[n] for n in people[Role.ANNOTATOR][:2])
     work = {
         "first_draft": AnnotationFactory(article=story, author=first),
         "first_submitted": AnnotationFactory(
@@ -132,7 +133,7 @@ def _project_with_work(slug: str, *, blind: bool, people: dict) -> dict:
         )
     ArticleAgreement.objects.create(article=done_story, project=project, fingerprint="x")
     Adjudication.objects.create(
-        article=done_story, project=project, curator=USERS[people[Role.REVIEWER][0]]
+        article=done_story, project=project, curator=users[people[Role.REVIEWER][0]]
     )
     fetch = Fetch.objects.create(project=project, url=f"https://{slug}.example/a", reason="url")
     feed = Feed.objects.create(project=project, url=f"https://{slug}.example/feed.xml")
@@ -155,31 +156,28 @@ def _project_with_work(slug: str, *, blind: bool, people: dict) -> dict:
     return work
 
 
-USERS: dict = {}
-
-
 @pytest.fixture
 def world():
     """An open desk and a blind study sharing two annotators, a reviewer and a manager; an
     outsider with a project of their own; a superuser; someone with no role."""
-    USERS.clear()
+    users = {}
     for name in ("annotator", "other", "reviewer", "manager", "outsider", "stranger", "norole"):
-        USERS[name] = UserFactory(username=name, is_staff=name in ("reviewer", "manager"))
-    USERS["admin"] = UserFactory(username="admin", is_staff=True, is_superuser=True)
+        users[name] = UserFactory(username=name, is_staff=name in ("reviewer", "manager"))
+    users["admin"] = UserFactory(username="admin", is_staff=True, is_superuser=True)
     inside = {
         Role.ANNOTATOR: ["annotator", "other"],
         Role.REVIEWER: ["reviewer"],
         Role.MANAGER: ["manager"],
     }
-    desk = _project_with_work("desk", blind=False, people=inside)
-    study = _project_with_work("study", blind=True, people=inside)
+    desk = _project_with_work("desk", blind=False, people=inside, users=users)
+    study = _project_with_work("study", blind=True, people=inside, users=users)
     _project_with_work(
         "elsewhere",
         blind=False,
         people={Role.ANNOTATOR: ["outsider", "stranger"], Role.REVIEWER: ["stranger"]},
+        users=users,
     )
-    yield {"desk": desk, "study": study}
-    USERS.clear()
+    return {"desk": desk, "study": study, "names": list(users)}
 
 
 def fresh(name: str):
@@ -201,7 +199,7 @@ def test_the_per_object_answer_is_membership_in_visible_to_for_every_project_mod
     for model in project_models():
         perm = f"annotations.view_{model._meta.model_name}"
         rows = list(model._default_manager.all())
-        for name in USERS:
+        for name in world["names"]:
             user = fresh(name)
             shown = set(model._default_manager.visible_to(user).values_list("pk", flat=True))
             for row in rows:
