@@ -4,7 +4,14 @@ from playwright.sync_api import Page, expect
 from annotations import editing, workflow
 from annotations.choices import Status
 from annotations.models import Annotation
-from tests.e2e.helpers import log_in, open_annotation, select_exactly, select_text, tag_with_key
+from tests.e2e.helpers import (
+    _TEXT_BOX,
+    log_in,
+    open_annotation,
+    select_exactly,
+    select_text,
+    tag_with_key,
+)
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, annotator, reviewer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -325,3 +332,138 @@ def test_a_reviewer_goes_from_the_card_to_the_review_page(page: Page, live_serve
         f"{live_server.url}/admin/annotations/reviewqueue/{annotation.pk}/change/"
     )
     expect(page.locator(".review-context mark")).to_have_text("NASA")
+
+
+def double_click_word(page: Page, word: str) -> None:
+    box = page.evaluate(_TEXT_BOX, [word, 0, False])
+    page.mouse.dblclick((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2)
+
+
+def test_keyboard_selection_starts_at_the_word_the_user_double_clicked(
+    page: Page, live_server, story, writer
+):
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    double_click_word(page, "rocket")
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.keyboard.press("1")
+    expect(page.locator("#card .card-quote")).to_have_text("rocket “carried")
+    saved = Annotation.objects.get()
+    assert (saved.start, saved.quote) == (BODY.index("rocket"), "rocket “carried")
+
+
+def test_a_ten_word_claim_is_selected_by_whole_words_and_saved_in_eleven_keys(
+    page: Page, live_server, story, writer
+):
+    claim = "the rocket “carried three satellites”, a first for the programme"
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    box = page.evaluate(_TEXT_BOX, [claim, 0, False])
+    page.mouse.click(box["x1"], box["y1"])  # the caret, before "the"
+    keys = ["Control+Shift+ArrowRight"] * 10 + ["1"]
+    for key in keys:
+        page.keyboard.press(key)
+    assert len(keys) <= 12
+    expect(page.locator("#card .card-quote")).to_have_text(claim)
+    saved = Annotation.objects.get()
+    assert (saved.start, saved.end, saved.quote) == (
+        BODY.index(claim),
+        BODY.index(claim) + len(claim),
+        claim,
+    )
+
+
+def test_whole_words_shrink_back_without_taking_a_space(page: Page, live_server, story, writer):
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    double_click_word(page, "rocket")
+    page.keyboard.press("Control+Shift+ArrowRight")  # rocket “carried
+    page.keyboard.press("Control+Shift+ArrowRight")  # rocket “carried three
+    page.keyboard.press("Control+Shift+ArrowLeft")  # back to rocket “carried
+    assert page.evaluate("getSelection().toString()") == "rocket “carried"
+
+
+def test_t_brings_the_keyboard_into_the_text_from_anywhere_on_the_page(
+    page: Page, live_server, story, writer
+):
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    page.locator("#filter-who").focus()
+    page.keyboard.press("Tab")  # out of the filters, somewhere on the page
+    page.keyboard.press("t")
+    expect(page.locator("#article-body")).to_be_focused()
+    page.keyboard.press("Control+Shift+ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowRight")
+    page.keyboard.press("2")
+    expect(page.locator("#card .card-quote")).to_have_text("Launch day")
+    page.keyboard.press("?")
+    keys = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(keys).to_contain_text("to the text, from anywhere on the page")
+    expect(keys).to_contain_text("Ctrl + Shift + ← →")
+
+
+def test_a_label_key_does_not_tag_a_selection_scrolled_out_of_sight(
+    page: Page, live_server, writer
+):
+    story = ArticleFactory(body=BODY + "\n\n" + "More reporting follows here. " * 400)
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    select_text(page, "NASA said on Monday")
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.mouse.wheel(0, 4000)
+    page.wait_for_function("window.scrollY > 2000")
+    page.keyboard.press("1")
+    expect(page.locator("#toolbar")).to_be_hidden()
+    expect(page.locator("mark.hl")).to_have_count(0)
+    assert not Annotation.objects.exists()
+
+
+FLAG_BODY = "Spain 🇪🇸 won the final in Berlin."
+
+
+def select_from_inside_the_flag_to(page: Page, word: str) -> None:
+    """Select from between the flag's two regional indicators to the end of `word`."""
+    page.evaluate(
+        """(word) => {
+          const walker = document.createTreeWalker(
+            document.getElementById("article-body"), NodeFilter.SHOW_TEXT);
+          const nodes = [];
+          while (walker.nextNode()) nodes.push(walker.currentNode);
+          const flag = nodes.find((n) => n.data.includes("🇪🇸"));
+          const last = nodes.find((n) => n.data.includes(word));
+          const inside = flag.data.indexOf("🇪🇸") + 2;  // after the first indicator
+          const end = last.data.indexOf(word) + word.length;
+          getSelection().setBaseAndExtent(flag, inside, last, end);
+        }""",
+        word,
+    )
+
+
+def test_a_selection_widened_to_whole_characters_says_so_and_explains_the_twin_notice(
+    page: Page, live_server, writer
+):
+    story = ArticleFactory(body=FLAG_BODY)
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    select_from_inside_the_flag_to(page, "won")
+    note = page.locator("#toolbar-widened")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Widened to whole characters")
+    page.keyboard.press("1")
+    expect(page.locator("#card .card-quote")).to_have_text("🇪🇸 won")
+    page.keyboard.press("Escape")
+    # A selection that does not split a character gets no such note.
+    select_text(page, "the final")
+    expect(page.locator("#toolbar")).to_be_visible()
+    expect(note).to_be_hidden()
+    page.keyboard.press("Escape")
+    # Half the flag again: widened, it is the same span as the claim there is.
+    select_from_inside_the_flag_to(page, "won")
+    expect(note).to_be_visible()
+    page.keyboard.press("1")
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("already a claim on exactly these words")
+    expect(notice).to_contain_text("widened to whole characters, which made it the same span")
+    assert Annotation.objects.get().quote == "🇪🇸 won"

@@ -32,40 +32,93 @@ export class ArticleText {
     return this.body.slice(this.cpToUnit[start], this.cpToUnit[end]);
   }
 
-  // A DOM range over code points [start, end) of the text, whatever marks wrap it.
-  rangeFor(start, end) {
-    const range = document.createRange();
+  // The text node and offset in it where code point `cp` of the text stands, whatever marks wrap it.
+  locate(cp) {
     const walker = document.createTreeWalker(this.element, NodeFilter.SHOW_TEXT);
-    const [startUnit, endUnit] = [this.cpToUnit[start], this.cpToUnit[end]];
+    const unit = this.cpToUnit[cp];
     let seen = 0;
     let node;
-    let started = false;
+    let last = null;
     while ((node = walker.nextNode())) {
-      const next = seen + node.data.length;
-      if (!started && startUnit <= next) {
-        range.setStart(node, startUnit - seen);
-        started = true;
-      }
-      if (started && endUnit <= next) {
-        range.setEnd(node, endUnit - seen);
-        break;
-      }
-      seen = next;
+      if (unit <= seen + node.data.length) return [node, unit - seen];
+      seen += node.data.length;
+      last = node;
     }
+    return last ? [last, last.data.length] : [this.element, 0];
+  }
+
+  // A DOM range over code points [start, end) of the text.
+  rangeFor(start, end) {
+    const range = document.createRange();
+    range.setStart(...this.locate(start));
+    range.setEnd(...this.locate(end));
     return range;
+  }
+
+  // Show [anchor, focus) as the page's selection, keeping its direction: the focus is the end
+  // that Shift and the arrow keys move next.
+  select(anchor, focus) {
+    window.getSelection().setBaseAndExtent(...this.locate(anchor), ...this.locate(focus));
+  }
+
+  // The page's selection or caret (a click leaves one) as code points, or null when it is
+  // not in the text: keyboard selection starts where the user clicked, not at the top.
+  caret() {
+    const selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0) return null;
+    const { anchorNode, focusNode } = selection;
+    if (!this.element.contains(anchorNode) || !this.element.contains(focusNode)) return null;
+    const point = (node, offset) => {
+      let unit = this.unitsBefore(node, offset);
+      while (unit > 0 && this.unitToCp[unit] < 0) unit -= 1;
+      return this.unitToCp[unit];
+    };
+    return { anchor: point(anchorNode, selection.anchorOffset), focus: point(focusNode, selection.focusOffset) };
+  }
+
+  // Where a selection's focus goes when it is extended a whole word: to the end of the next
+  // word going right, to the start of the previous one going left, never onto the spaces or
+  // punctuation between words. Shrinking back towards the anchor stops at word starts (going
+  // right) or ends (going left), so the selection never holds a leading or trailing space.
+  wordStep(anchor, focus, direction) {
+    const { starts, ends } = this.words();
+    if (direction > 0) {
+      const back = focus < anchor ? starts.find((s) => s > focus && s <= anchor) : undefined;
+      return back ?? ends.find((e) => e > focus) ?? focus;
+    }
+    const back = focus > anchor ? ends.findLast((e) => e < focus && e >= anchor) : undefined;
+    return back ?? starts.findLast((s) => s < focus) ?? focus;
+  }
+
+  // The code points where words start and end, in order.
+  words() {
+    if (!this.wordBounds) {
+      const starts = [];
+      const ends = [];
+      const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
+      for (const { index, segment, isWordLike } of segmenter.segment(this.body)) {
+        if (!isWordLike) continue;
+        starts.push(this.unitToCp[index]);
+        ends.push(this.unitToCp[index + segment.length]);
+      }
+      this.wordBounds = { starts, ends };
+    }
+    return this.wordBounds;
+  }
+
+  // The first code point of the first line on screen: where the caret lands when a key brings
+  // the user into the text.
+  firstVisibleLine() {
+    const starts = this.lineStarts();
+    const index = (this.lineEls || []).findIndex((line) => line.getBoundingClientRect().bottom > 0);
+    return index > 0 ? starts[index] : 0;
   }
 
   // Word starts and ends (code points), for moving a keyboard selection word by word.
   wordEdges() {
     if (!this.edges) {
-      const edges = new Set([0, this.length]);
-      const words = new Intl.Segmenter(undefined, { granularity: "word" });
-      for (const { index, segment, isWordLike } of words.segment(this.body)) {
-        if (!isWordLike) continue;
-        edges.add(this.unitToCp[index]);
-        edges.add(this.unitToCp[index + segment.length]);
-      }
-      this.edges = [...edges].sort((a, b) => a - b);
+      const { starts, ends } = this.words();
+      this.edges = [...new Set([0, this.length, ...starts, ...ends])].sort((a, b) => a - b);
     }
     return this.edges;
   }
@@ -78,6 +131,8 @@ export class ArticleText {
   }
 
   // The selection as code-point offsets: snapped to whole characters, trimmed of white space.
+  // `widened` says the snapping took in more than was selected (half a flag became the flag),
+  // so the editor can tell the user.
   selectedSpan() {
     const selection = window.getSelection();
     if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
@@ -88,16 +143,18 @@ export class ArticleText {
     const endsInside = this.element.contains(range.endContainer);
     let startUnit = startsInside ? this.unitsBefore(range.startContainer, range.startOffset) : 0;
     let endUnit = endsInside ? this.unitsBefore(range.endContainer, range.endOffset) : this.body.length;
+    const [selectedStart, selectedEnd] = [startUnit, endUnit];
     while (startUnit > 0 && this.unitToCp[startUnit] < 0) startUnit -= 1;
     while (endUnit < this.body.length && this.unitToCp[endUnit] < 0) endUnit += 1;
     let start = this.unitToCp[startUnit];
     let end = this.unitToCp[endUnit];
     while (start > 0 && !this.boundary[start]) start -= 1;
     while (end < this.length && !this.boundary[end]) end += 1;
+    const widened = this.cpToUnit[start] < selectedStart || this.cpToUnit[end] > selectedEnd;
     while (start < end && /\s/u.test(this.slice(start, start + 1))) start += 1;
     while (end > start && /\s/u.test(this.slice(end - 1, end))) end -= 1;
     if (start >= end) return null;
-    return { start, end, quote: this.slice(start, end), rect: range.getBoundingClientRect() };
+    return { start, end, quote: this.slice(start, end), rect: range.getBoundingClientRect(), widened };
   }
 
   // Draw the text with the annotations as nested marks; `describe(a)` gives a mark's title.
