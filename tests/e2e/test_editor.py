@@ -467,3 +467,60 @@ def test_a_selection_widened_to_whole_characters_says_so_and_explains_the_twin_n
     expect(notice).to_contain_text("already a claim on exactly these words")
     expect(notice).to_contain_text("widened to whole characters, which made it the same span")
     assert Annotation.objects.get().quote == "🇪🇸 won"
+
+
+# Every control a person can press or type into, as drawn: tag, what it says, width, height.
+CONTROLS = """() => [...document.querySelectorAll(
+    'a[href], button, select, input:not([type=hidden]), textarea, summary, [tabindex="0"]')]
+  .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden")
+  .map((el) => {
+    const box = el.getBoundingClientRect();
+    const name = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} “${
+      (el.textContent || el.placeholder || "").trim().slice(0, 30)}”`;
+    const primary = el.matches("#toolbar button, #card .actions > *, .button-primary");
+    return { name, primary, width: box.width, height: box.height };
+  })"""
+
+
+def wait_until_the_page_stops_scrolling(page: Page) -> None:
+    page.wait_for_function(
+        """() => new Promise((done) => {
+          const before = window.scrollY;
+          setTimeout(() => done(window.scrollY === before), 200);
+        })"""
+    )
+
+
+def test_on_a_phone_every_control_is_24_px_and_the_primary_ones_44(
+    page: Page, live_server, writer, artifacts
+):
+    story = ArticleFactory(
+        body="The mayor said the bridge opens in May. Officials denied it on Tuesday. "
+        "According to the council it will."
+    )
+    claim = AnnotationFactory(article=story, author=writer, start=0, length=38)
+    start = story.body.index("According")
+    attribution = AnnotationFactory(
+        article=story, author=writer, label="attribution", start=start, length=24
+    )
+    editing.add_link(source=attribution, target=claim, user=writer)
+    evidence = EvidenceFactory(title="Council minutes", url="https://example.org/minutes")
+    attribution.evidence_links.create(evidence=evidence, stance="supports")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    page.locator(".list-item", has_text="According").click()
+    page.click("summary:has-text('Add evidence')")
+    wait_until_the_page_stops_scrolling(page)  # the card scrolls into view on a phone
+    page.evaluate("window.scrollTo(0, 0)")
+    select_text(page, "Officials denied it")
+    expect(page.locator("#toolbar")).to_be_visible()
+    page.screenshot(path=artifacts / "editor-phone-controls.png", full_page=True)
+    controls = page.evaluate(CONTROLS)
+    assert len(controls) > 25
+    small = [c for c in controls if min(c["width"], c["height"]) < 24]
+    assert small == [], small
+    primary = [c for c in controls if c["primary"]]
+    assert len(primary) >= 6  # three labels, submit, delete, add evidence at least
+    cramped = [c for c in primary if min(c["width"], c["height"]) < 44]
+    assert cramped == [], cramped
