@@ -524,3 +524,70 @@ def test_on_a_phone_every_control_is_24_px_and_the_primary_ones_44(
     assert len(primary) >= 6  # three labels, submit, delete, add evidence at least
     cramped = [c for c in primary if min(c["width"], c["height"]) < 44]
     assert cramped == [], cramped
+
+
+NESTED = "According to the council, the mayor said the bridge opens in May, officials added."
+
+# Per annotation id: the depth classes, bottom paddings, outlines (drawn as a shadow, so one
+# bracket goes round the pieces nested spans cut) and underline styles of its marks, the bottom edge of its mark over "bridge", and its letter's background.
+DRAWN = """() => {
+  const found = {};
+  for (const mark of document.querySelectorAll("#article-body mark.hl")) {
+    const style = getComputedStyle(mark);
+    const entry = (found[mark.dataset.id] ??= {
+      depths: [], paddings: [], outlines: [], underlines: [], bottom: null, letter: null });
+    entry.depths.push([...mark.classList].find((c) => c.startsWith("depth-")));
+    entry.paddings.push(style.paddingBottom);
+    entry.outlines.push(style.outlineStyle === "none" && style.boxShadow !== "none");
+    entry.underlines.push(style.borderBottomStyle);
+    if (mark.textContent.includes("bridge")) entry.bottom = mark.getBoundingClientRect().bottom;
+    if (mark.classList.contains("hl-start")) {
+      entry.letter = getComputedStyle(mark, "::before").backgroundColor;
+    }
+  }
+  return found;
+}"""
+
+
+def test_three_nested_spans_each_keep_their_own_underline_level_and_only_the_open_one_is_outlined(
+    page: Page, live_server, writer, artifacts
+):
+    story = ArticleFactory(body=NESTED)
+    outer_text = "According to the council, the mayor said the bridge opens in May"
+    middle_text = "the mayor said the bridge opens in May"
+    outer = AnnotationFactory(
+        article=story, author=writer, label="attribution", start=0, length=len(outer_text)
+    )
+    middle = AnnotationFactory(
+        article=story,
+        author=writer,
+        start=NESTED.index(middle_text),
+        length=len(middle_text),
+        status="approved",
+        review_note="ok",
+    )
+    inner = AnnotationFactory(
+        article=story, author=writer, label="denial", start=NESTED.index("the bridge"), length=16
+    )
+    workflow.perform("submit", annotation=outer, user=writer)
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    page.locator(f'.list-item[data-id="{middle.pk}"]').click()
+    expect(page.locator("#card .card-quote")).to_have_text(middle_text)
+    expect(page.locator("mark.flash")).to_have_count(0)
+    page.locator("#article-body").screenshot(path=artifacts / "nested-spans.png")
+    drawn = page.evaluate(DRAWN)
+    levels = [drawn[str(a.pk)] for a in (outer, middle, inner)]
+    # One depth per span, the same along all of it, and a different one for each span.
+    assert [set(level["depths"]) for level in levels] == [{"depth-0"}, {"depth-1"}, {"depth-2"}]
+    paddings = [set(level["paddings"]) for level in levels]
+    assert all(len(p) == 1 for p in paddings) and len(set.union(*paddings)) == 3
+    # Over "bridge" the three underlines are stacked: each deeper one at least 4 px lower.
+    bottoms = [level["bottom"] for level in levels]
+    assert bottoms[1] - bottoms[0] >= 4 and bottoms[2] - bottoms[1] >= 4, bottoms
+    # Only the open span is outlined, all along it: status is not a box around the words.
+    assert [set(level["outlines"]) for level in levels] == [{False}, {True}, {False}]
+    # Status reads from the line and the mark after it; letters are not boxed tags.
+    assert set(levels[2]["underlines"]) == {"dotted"}  # the draft denial
+    assert set(levels[0]["underlines"]) == {"dashed"}  # the submitted attribution
+    assert {level["letter"] for level in levels} == {"rgba(0, 0, 0, 0)"}

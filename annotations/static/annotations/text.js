@@ -8,6 +8,21 @@ export function byTextOrder(a, b) {
   return a.start - b.start || b.end - a.end || String(a.id).localeCompare(String(b.id));
 }
 
+// Each annotation's depth: the first level not taken by an annotation over the same words that
+// comes before it in text order. The outermost span is level 0, a span inside it 1, and so on;
+// spans that merely overlap get levels of their own too, so no two underlines ever coincide.
+function depths(sorted) {
+  const levelEnds = []; // per level, where the last span put on it ends
+  const found = new Map();
+  for (const a of sorted) {
+    let level = levelEnds.findIndex((end) => end <= a.start);
+    if (level === -1) level = levelEnds.length;
+    levelEnds[level] = a.end;
+    found.set(a.id, level);
+  }
+  return found;
+}
+
 export class ArticleText {
   constructor(body, element) {
     this.body = body;
@@ -166,9 +181,11 @@ export class ArticleText {
   // annotations open at each: linear in text plus annotations (times the depth of overlap).
   render(annotations, { selected, describe }) {
     const items = [...annotations].sort(byTextOrder);
+    this.depths = depths(items);
     const looks = new Map();
     for (const a of items) {
-      looks.set(a.id, [a.start, a.end, a.label, a.status, a.id === selected, a.saving, describe(a)].join("|"));
+      const look = [a.start, a.end, a.label, a.status, a.id === selected, a.saving, this.depths.get(a.id), describe(a)];
+      looks.set(a.id, look.join("|"));
     }
     const starts = this.lineStarts();
     if (!this.lineEls) {
@@ -225,11 +242,11 @@ export class ArticleText {
       }
       open.sort(byTextOrder);
       let node = document.createTextNode(this.slice(segStart, segEnd));
-      // Outermost first in `open`; wrap from the inside out. Outer marks get more bottom
-      // padding so every underline of a nested stack stays visible.
+      // Outermost first in `open`; wrap from the inside out. Each mark carries its span's
+      // depth, the same all along the span, so its underline keeps one level under the text.
       for (let depth = open.length - 1; depth >= 0; depth -= 1) {
         const a = open[depth];
-        const classes = ["hl", `hl-${a.label}`, `status-${a.status}`, `pad-${Math.min(open.length - 1 - depth, 5)}`];
+        const classes = ["hl", `hl-${a.label}`, `status-${a.status}`, `depth-${Math.min(this.depths.get(a.id), 5)}`];
         if (a.start === segStart) classes.push("hl-start");
         if (a.end === segEnd) classes.push("hl-end");
         if (a.id === selected) classes.push("is-selected");
