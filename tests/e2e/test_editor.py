@@ -375,6 +375,24 @@ def test_a_ten_word_claim_is_selected_by_whole_words_and_saved_in_eleven_keys(
     )
 
 
+def test_on_a_mac_whole_words_are_selected_with_alt_and_shift(
+    page: Page, live_server, story, writer
+):
+    page.add_init_script(
+        """Object.defineProperty(navigator, "platform", { get: () => "MacIntel" });
+           Object.defineProperty(navigator, "userAgentData", { get: () => undefined });"""
+    )
+    log_in(page, live_server.url, "writer")
+    open_article(page, live_server, story)
+    double_click_word(page, "rocket")
+    page.keyboard.press("Alt+Shift+ArrowRight")
+    page.keyboard.press("Alt+Shift+ArrowRight")
+    page.keyboard.press("3")
+    expect(page.locator("#card .card-quote")).to_have_text("rocket “carried three")
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Alt + Shift")
+
+
 def test_whole_words_shrink_back_without_taking_a_space(page: Page, live_server, story, writer):
     log_in(page, live_server.url, "writer")
     open_article(page, live_server, story)
@@ -529,7 +547,8 @@ def test_on_a_phone_every_control_is_24_px_and_the_primary_ones_44(
 NESTED = "According to the council, the mayor said the bridge opens in May, officials added."
 
 # Per annotation id: the depth classes, bottom paddings, outlines (drawn as a shadow, so one
-# bracket goes round the pieces nested spans cut) and underline styles of its marks, the bottom edge of its mark over "bridge", and its letter's background.
+# bracket goes round the pieces nested spans cut) and underline styles of its marks, the bottom
+# edge of its mark over "bridge", and its letter's background.
 DRAWN = """() => {
   const found = {};
   for (const mark of document.querySelectorAll("#article-body mark.hl")) {
