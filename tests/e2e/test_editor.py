@@ -408,6 +408,7 @@ def test_t_brings_the_keyboard_into_the_text_from_anywhere_on_the_page(
 ):
     log_in(page, live_server.url, "writer")
     open_article(page, live_server, story)
+    expect(page.locator("#hint")).to_contain_text("T takes you to the text")
     page.locator("#filter-who").focus()
     page.keyboard.press("Tab")  # out of the filters, somewhere on the page
     page.keyboard.press("t")
