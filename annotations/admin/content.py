@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import adjudicating, editing, ingesting, permissions, statuses
-from annotations.admin.filters import FullTextSearch, ProjectListFilter
+from annotations.admin.filters import FullTextSearch, ProjectListFilter, PublisherListFilter
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import Role
 from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent
@@ -91,7 +91,7 @@ class ArticleAdmin(FullTextSearch, ProjectScoped, SimpleHistoryAdmin):
         "created_at",
     ]
     list_select_related = ["project"]
-    list_filter = [ProjectListFilter, "publisher"]
+    list_filter = [ProjectListFilter, ("publisher", PublisherListFilter)]
     search_fields = ["title"]  # shows the search box; FullTextSearch decides what it searches
     readonly_fields = [
         "body_hash",

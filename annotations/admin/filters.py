@@ -31,6 +31,17 @@ class ArticleProjectListFilter(ProjectListFilter):
     field = "article__project_id"
 
 
+class PublisherListFilter(admin.AllValuesFieldListFilter):
+    """Each publisher of the list; articles pasted without one are offered by a name, since an
+    empty link says nothing to a screen reader (or to anyone)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice = {**choice, "display": gettext_lazy("(no publisher)")}
+            yield choice
+
+
 class FullTextSearch:
     """The admin search box runs the same full-text search as the pages and the API
     (annotations/searching.py); the list keeps its own order."""

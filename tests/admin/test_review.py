@@ -389,3 +389,12 @@ def test_the_queue_says_just_now_rather_than_zero_minutes(annotator, reviewer, a
     client.force_login(reviewer)
     page = client.get("/admin/annotations/reviewqueue/").content.decode()
     assert "just now" in page and "0\xa0minutes" not in page
+
+
+def test_the_article_lists_publisher_filter_names_articles_without_a_publisher(reviewer_client):
+    pasted = ArticleFactory(title="Pasted without a publisher", publisher="")
+    ArticleFactory(title="From the gazette")
+    page = reviewer_client.get("/admin/annotations/article/").content.decode()
+    assert '<a href="?publisher=">(no publisher)</a>' in page
+    filtered = reviewer_client.get("/admin/annotations/article/?publisher=").content.decode()
+    assert pasted.title in filtered and "From the gazette" not in filtered

@@ -8,6 +8,7 @@ from playwright.sync_api import Browser
 from annotations import demo
 from annotations.models import Annotation, Article, Project, Verdict
 from tests.e2e.helpers import logged_in
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,4 +89,28 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
             if problems:
                 found[url] = problems
         context.close()
+    assert found == {}, "\n".join(f"{url}: {problems}" for url, problems in found.items())
+
+
+def test_the_review_queue_and_the_article_list_have_no_serious_violation_on_a_phone(
+    browser: Browser, live_server, settings
+):
+    settings.DEBUG = True  # load_demo refuses otherwise
+    logins = demo.load()
+    # An article pasted without a publisher: the publisher filter offers it too.
+    ArticleFactory(project=Project.objects.get(slug="newsroom"), publisher="")
+    context, page = logged_in(
+        browser,
+        live_server.url,
+        "reviewer1",
+        logins["reviewer1"],
+        bypass_csp=True,
+        viewport={"width": 390, "height": 844},
+    )
+    found = {}
+    for url in ["/admin/annotations/reviewqueue/", "/admin/annotations/article/"]:
+        problems = violations(page, f"{live_server.url}{url}")
+        if problems:
+            found[url] = problems
+    context.close()
     assert found == {}, "\n".join(f"{url}: {problems}" for url, problems in found.items())

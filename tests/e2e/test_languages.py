@@ -4,9 +4,10 @@ per paragraph with selections and offsets still exact."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from annotations import editing
 from annotations.models import Annotation
 from tests.e2e.helpers import _TEXT_BOX, log_in
-from tests.factories import ArticleFactory, annotator
+from tests.factories import AnnotationFactory, ArticleFactory, annotator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,3 +88,24 @@ def test_arabic_lines_run_right_to_left_and_offsets_stay_exact(
     # Drawn back over the text, the highlight covers exactly those words.
     expect(page.locator("#article-body mark.hl")).to_have_text(denied)
     page.screenshot(path=artifacts / "arabic-rtl.png")
+
+
+def test_the_cards_link_words_are_spanish_in_the_spanish_interface(page: Page, live_server, writer):
+    story = ArticleFactory(body=BODY)
+    claim_at = BODY.index("The ministry later confirmed")
+    claim = AnnotationFactory(article=story, author=writer, start=claim_at, length=28)
+    source = AnnotationFactory(
+        article=story, author=writer, label="attribution", start=0, length=11
+    )
+    editing.add_link(source=source, target=claim, user=writer)
+    log_in(page, live_server.url, "writer")
+    page.goto(f"{live_server.url}/articles/{story.pk}/")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("body.js-ready")).to_have_count(1)
+    page.locator(".list-item", has_text="The ministry later").click()
+    links = page.locator("#card .card-section", has_text="Vínculos")
+    expect(links).to_contain_text("atribuye esta anotación")
+    expect(links).not_to_contain_text("this")
+    page.locator(".list-item", has_text="Wire report").click()
+    remove = links.get_by_role("button", name="Quitar el vínculo con The ministry later")
+    expect(remove).to_have_text("Quitar")

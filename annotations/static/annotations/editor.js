@@ -332,7 +332,7 @@ function evidenceSection(a, editable) {
               "aria-label": fmt(_("Remove evidence %(title)s"), { title: e.title }),
               onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/evidence/${e.evidence}/`, current.version)),
             },
-            "Remove",
+            _("Remove"),
           )
         : null,
     ),
@@ -382,7 +382,7 @@ function evidenceForm(a) {
     event.preventDefault();
     for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
     if (!stance.value) {
-      form.querySelector('.field-error[data-for="stance"]').textContent = "Choose whether the source supports, refutes or gives context.";
+      form.querySelector('.field-error[data-for="stance"]').textContent = _("Choose whether the source supports, refutes or gives context.");
       stance.focus();
       return;
     }
@@ -417,9 +417,10 @@ function linkSection(a, editable) {
             {
               type: "button",
               class: "remove",
+              "aria-label": fmt(_("Remove the link to %(quote)s"), { quote: target ? shorten(target.quote, 50) : link.target }),
               onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/links/${link.target}/`, current.version)),
             },
-            "Remove",
+            _("Remove"),
           )
         : null,
     );
@@ -432,8 +433,13 @@ function linkSection(a, editable) {
         {},
         h("button", { type: "button", class: "linklike", onclick: () => select(other.id, { scroll: true }) }, `${labelName(other.label)} “${shorten(other.quote, 50)}”`),
         " ",
-        h("em", {}, (data.linkKinds[other.links.find((l) => l.target === a.id).kind] || "").toLowerCase()),
-        " this",
+        h(
+          "em",
+          {},
+          fmt(_("%(kind)s this annotation"), {
+            kind: (data.linkKinds[other.links.find((l) => l.target === a.id).kind] || "").toLowerCase(),
+          }),
+        ),
       ),
     );
   if (!shapes.length && !outgoing.length && !incoming.length) return null;
@@ -711,12 +717,16 @@ async function create(label, { anyway = false } = {}) {
   if (!span) return;
   const twin = [...annotations.values()].find((a) => a.start === span.start && a.end === span.end && a.label === label);
   if (twin && !anyway) {
-    // Two identical annotations only stack their tags: offer the one there is.
+    // Two identical annotations only stack their tags: offer the one there is. When the
+    // selection was widened to whole characters, that is what made it a twin: say so.
+    const already = fmt(_("There is already a %(label)s on exactly these words (by %(author)s)."), {
+      label: labelName(label).toLowerCase(),
+      author: twin.author,
+    });
     showNotice(
-      fmt(_("There is already a %(label)s on exactly these words (by %(author)s)."), {
-        label: labelName(label).toLowerCase(),
-        author: twin.author,
-      }),
+      span.widened
+        ? `${already} ${_("Your selection was widened to whole characters, which made it the same span.")}`
+        : already,
       h("button", { type: "button", class: "button-primary", onclick: () => { clearNotice(); select(twin.id, { scroll: true }); } }, _("Open it")),
       h("button", { type: "button", class: "button-secondary", onclick: () => { clearNotice(); state.pending = span; create(label, { anyway: true }); } }, _("Add another")),
     );
@@ -759,6 +769,7 @@ function showToolbar(span) {
   const movable = open && (open.actions || []).includes("edit");
   moveButton.hidden = !movable;
   if (movable) moveButton.lastChild.textContent = ` ${fmt(_("Move %(label)s here"), { label: labelName(open.label).toLowerCase() })}`;
+  widenedNote.hidden = !span.widened;
   toolbar.hidden = false;
   const width = toolbar.offsetWidth;
   const left = Math.min(Math.max(8, span.rect.left + window.scrollX), window.scrollX + window.innerWidth - width - 8);
@@ -831,6 +842,16 @@ const moveButton = h(
 );
 toolbar.append(moveButton);
 
+// A selection that split a character (half a flag, an accent without its letter) is widened to
+// whole characters, as the server requires; the toolbar says so, since the words tagged are then
+// not exactly the ones the user dragged over.
+const widenedNote = h(
+  "p",
+  { id: "toolbar-widened", class: "tb-note", role: "status", hidden: true },
+  _("Widened to whole characters: an emoji, a flag or an accented letter is never split."),
+);
+toolbar.append(widenedNote);
+
 function moveSelected() {
   const span = state.pending;
   const id = state.selected;
@@ -839,28 +860,46 @@ function moveSelected() {
   window.getSelection().removeAllRanges();
   save(id, { start: span.start, end: span.end, quote: span.quote });
 }
-// Annotating from the keyboard: focus the text (Tab), then Shift+→/← selects word by word from
-// the caret (→/← move it), 1/2/3 tag the selection; ↓/↑ open the next or previous highlight;
-// ? shows the keys.
+// Annotating from the keyboard: T (or Tab) brings focus to the text, →/← move the caret from
+// where the user clicked, Shift+→/← select to the next word edge, the platform's word key
+// (Ctrl+Shift, Alt+Shift on a Mac) selects whole words, 1/2/3 tag the selection; ↓/↑ open the
+// next or previous highlight; ? shows the keys.
 bodyEl.tabIndex = 0;
 bodyEl.setAttribute("aria-label", _("Article text: Shift and the arrow keys select word by word; press ? for all keys"));
-const keyboard = { anchor: 0, focus: 0 };
+const onMac = /Mac|iPhone|iPad/.test(navigator.userAgentData?.platform ?? navigator.platform);
+const wordKey = onMac ? "Alt" : "Ctrl";
+const keyboard = { caret: 0 }; // where the caret is while no selection or caret is in the text
 
-function moveCaret(direction, extend) {
-  const edges = text.wordEdges();
-  const from = keyboard.focus;
-  const next = direction > 0 ? edges.find((e) => e > from) : [...edges].reverse().find((e) => e < from);
-  keyboard.focus = next === undefined ? from : next;
-  if (!extend) keyboard.anchor = keyboard.focus;
-  const [start, end] = [Math.min(keyboard.anchor, keyboard.focus), Math.max(keyboard.anchor, keyboard.focus)];
-  const selection = window.getSelection();
-  selection.removeAllRanges();
-  if (end > start) {
-    selection.addRange(text.rangeFor(start, end));
-    onSelectionEnd();
+function moveCaret(direction, { extend = false, byWord = false } = {}) {
+  const { anchor, focus } = text.caret() ?? { anchor: keyboard.caret, focus: keyboard.caret };
+  let next;
+  if (byWord) {
+    next = text.wordStep(extend ? anchor : focus, focus, direction);
   } else {
-    hideToolbar();
+    const edges = text.wordEdges();
+    next = (direction > 0 ? edges.find((e) => e > focus) : edges.findLast((e) => e < focus)) ?? focus;
   }
+  keyboard.caret = next;
+  text.select(extend ? anchor : next, next);
+  showCaret(next);
+  if (extend && next !== anchor) onSelectionEnd();
+  else hideToolbar();
+}
+
+// Keep the moving end of a keyboard selection on screen: the user tags only what they see.
+function showCaret(cp) {
+  const rect = text.rangeFor(Math.max(cp - 1, 0), cp).getBoundingClientRect();
+  if (rect.top < 0 || rect.bottom > window.innerHeight) window.scrollBy({ top: rect.top - window.innerHeight / 2 });
+}
+
+// T: into the text from anywhere on the page, the caret on the first line on screen unless
+// the user left one in the text.
+function enterText() {
+  if (!text.caret()) {
+    keyboard.caret = text.firstVisibleLine();
+    text.select(keyboard.caret, keyboard.caret);
+  }
+  bodyEl.focus({ preventScroll: true });
 }
 
 function openNeighbour(direction) {
@@ -875,7 +914,8 @@ function openNeighbour(direction) {
 bodyEl.addEventListener("keydown", (event) => {
   if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
     event.preventDefault();
-    moveCaret(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+    const byWord = onMac ? event.altKey : event.ctrlKey;
+    moveCaret(event.key === "ArrowRight" ? 1 : -1, { extend: event.shiftKey, byWord });
   } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
     event.preventDefault();
     openNeighbour(event.key === "ArrowDown" ? 1 : -1);
@@ -890,10 +930,12 @@ const help = h(
     "dl",
     {},
     ...[
+      ["T", _("to the text, from anywhere on the page")],
       ["Tab", _("to the text")],
       ["↓ ↑", _("open the next or previous highlight (in the text)")],
       ["← →", _("move the caret a word (in the text)")],
-      ["Shift + ← →", _("select word by word")],
+      ["Shift + ← →", _("select to the next word edge")],
+      [`${wordKey} + Shift + ← →`, _("select whole words, without the spaces around them")],
       ["1 2 3", _("tag the selection as claim, denial, attribution")],
       ["M", _("move the open annotation’s span to the selection")],
       ["Esc", _("close the toolbar or the card")],
@@ -904,18 +946,29 @@ const help = h(
 );
 document.body.append(help);
 
+// The toolbar's keys act on the selection the toolbar was shown for, and only while it is
+// still the page's selection and on screen: a key never tags words the user cannot see.
+function selectionOnScreen() {
+  const span = text.selectedSpan();
+  if (!span || !state.pending || span.start !== state.pending.start || span.end !== state.pending.end) return false;
+  return span.rect.bottom > 0 && span.rect.top < window.innerHeight;
+}
+
 document.addEventListener("keydown", (event) => {
-  if (typingInAField(event)) return;
+  if (typingInAField(event) || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "?") {
     help.hidden = !help.hidden;
     return;
   }
   if (!toolbar.hidden) {
     const label = { 1: "claim", 2: "denial", 3: "attribution" }[event.key];
-    if (label) {
+    const moving = (event.key === "m" || event.key === "M") && !moveButton.hidden;
+    if ((label || moving) && !selectionOnScreen()) {
+      hideToolbar();
+    } else if (label) {
       event.preventDefault();
       create(label);
-    } else if ((event.key === "m" || event.key === "M") && !moveButton.hidden) {
+    } else if (moving) {
       event.preventDefault();
       moveSelected();
     } else if (event.key === "Escape") {
@@ -925,6 +978,9 @@ document.addEventListener("keydown", (event) => {
     help.hidden = true;
   } else if (event.key === "Escape" && state.selected !== null) {
     select(null);
+  } else if ((event.key === "t" || event.key === "T") && event.target !== bodyEl) {
+    event.preventDefault();
+    enterText();
   }
 });
 for (const el of Object.values(filterEls)) el.addEventListener("change", renderList);

@@ -8,6 +8,21 @@ export function byTextOrder(a, b) {
   return a.start - b.start || b.end - a.end || String(a.id).localeCompare(String(b.id));
 }
 
+// Each annotation's depth: the first level not taken by an annotation over the same words that
+// comes before it in text order. The outermost span is level 0, a span inside it 1, and so on;
+// spans that merely overlap get levels of their own too, so no two underlines ever coincide.
+function depths(sorted) {
+  const levelEnds = []; // per level, where the last span put on it ends
+  const found = new Map();
+  for (const a of sorted) {
+    let level = levelEnds.findIndex((end) => end <= a.start);
+    if (level === -1) level = levelEnds.length;
+    levelEnds[level] = a.end;
+    found.set(a.id, level);
+  }
+  return found;
+}
+
 export class ArticleText {
   constructor(body, element) {
     this.body = body;
@@ -32,40 +47,93 @@ export class ArticleText {
     return this.body.slice(this.cpToUnit[start], this.cpToUnit[end]);
   }
 
-  // A DOM range over code points [start, end) of the text, whatever marks wrap it.
-  rangeFor(start, end) {
-    const range = document.createRange();
+  // The text node and offset in it where code point `cp` of the text stands, whatever marks wrap it.
+  locate(cp) {
     const walker = document.createTreeWalker(this.element, NodeFilter.SHOW_TEXT);
-    const [startUnit, endUnit] = [this.cpToUnit[start], this.cpToUnit[end]];
+    const unit = this.cpToUnit[cp];
     let seen = 0;
     let node;
-    let started = false;
+    let last = null;
     while ((node = walker.nextNode())) {
-      const next = seen + node.data.length;
-      if (!started && startUnit <= next) {
-        range.setStart(node, startUnit - seen);
-        started = true;
-      }
-      if (started && endUnit <= next) {
-        range.setEnd(node, endUnit - seen);
-        break;
-      }
-      seen = next;
+      if (unit <= seen + node.data.length) return [node, unit - seen];
+      seen += node.data.length;
+      last = node;
     }
+    return last ? [last, last.data.length] : [this.element, 0];
+  }
+
+  // A DOM range over code points [start, end) of the text.
+  rangeFor(start, end) {
+    const range = document.createRange();
+    range.setStart(...this.locate(start));
+    range.setEnd(...this.locate(end));
     return range;
+  }
+
+  // Show [anchor, focus) as the page's selection, keeping its direction: the focus is the end
+  // that Shift and the arrow keys move next.
+  select(anchor, focus) {
+    window.getSelection().setBaseAndExtent(...this.locate(anchor), ...this.locate(focus));
+  }
+
+  // The page's selection or caret (a click leaves one) as code points, or null when it is
+  // not in the text: keyboard selection starts where the user clicked, not at the top.
+  caret() {
+    const selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0) return null;
+    const { anchorNode, focusNode } = selection;
+    if (!this.element.contains(anchorNode) || !this.element.contains(focusNode)) return null;
+    const point = (node, offset) => {
+      let unit = this.unitsBefore(node, offset);
+      while (unit > 0 && this.unitToCp[unit] < 0) unit -= 1;
+      return this.unitToCp[unit];
+    };
+    return { anchor: point(anchorNode, selection.anchorOffset), focus: point(focusNode, selection.focusOffset) };
+  }
+
+  // Where a selection's focus goes when it is extended a whole word: to the end of the next
+  // word going right, to the start of the previous one going left, never onto the spaces or
+  // punctuation between words. Shrinking back towards the anchor stops at word starts (going
+  // right) or ends (going left), so the selection never holds a leading or trailing space.
+  wordStep(anchor, focus, direction) {
+    const { starts, ends } = this.words();
+    if (direction > 0) {
+      const back = focus < anchor ? starts.find((s) => s > focus && s <= anchor) : undefined;
+      return back ?? ends.find((e) => e > focus) ?? focus;
+    }
+    const back = focus > anchor ? ends.findLast((e) => e < focus && e >= anchor) : undefined;
+    return back ?? starts.findLast((s) => s < focus) ?? focus;
+  }
+
+  // The code points where words start and end, in order.
+  words() {
+    if (!this.wordBounds) {
+      const starts = [];
+      const ends = [];
+      const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
+      for (const { index, segment, isWordLike } of segmenter.segment(this.body)) {
+        if (!isWordLike) continue;
+        starts.push(this.unitToCp[index]);
+        ends.push(this.unitToCp[index + segment.length]);
+      }
+      this.wordBounds = { starts, ends };
+    }
+    return this.wordBounds;
+  }
+
+  // The first code point of the first line on screen: where the caret lands when a key brings
+  // the user into the text.
+  firstVisibleLine() {
+    const starts = this.lineStarts();
+    const index = (this.lineEls || []).findIndex((line) => line.getBoundingClientRect().bottom > 0);
+    return index > 0 ? starts[index] : 0;
   }
 
   // Word starts and ends (code points), for moving a keyboard selection word by word.
   wordEdges() {
     if (!this.edges) {
-      const edges = new Set([0, this.length]);
-      const words = new Intl.Segmenter(undefined, { granularity: "word" });
-      for (const { index, segment, isWordLike } of words.segment(this.body)) {
-        if (!isWordLike) continue;
-        edges.add(this.unitToCp[index]);
-        edges.add(this.unitToCp[index + segment.length]);
-      }
-      this.edges = [...edges].sort((a, b) => a - b);
+      const { starts, ends } = this.words();
+      this.edges = [...new Set([0, this.length, ...starts, ...ends])].sort((a, b) => a - b);
     }
     return this.edges;
   }
@@ -78,6 +146,8 @@ export class ArticleText {
   }
 
   // The selection as code-point offsets: snapped to whole characters, trimmed of white space.
+  // `widened` says the snapping took in more than was selected (half a flag became the flag),
+  // so the editor can tell the user.
   selectedSpan() {
     const selection = window.getSelection();
     if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
@@ -88,16 +158,18 @@ export class ArticleText {
     const endsInside = this.element.contains(range.endContainer);
     let startUnit = startsInside ? this.unitsBefore(range.startContainer, range.startOffset) : 0;
     let endUnit = endsInside ? this.unitsBefore(range.endContainer, range.endOffset) : this.body.length;
+    const [selectedStart, selectedEnd] = [startUnit, endUnit];
     while (startUnit > 0 && this.unitToCp[startUnit] < 0) startUnit -= 1;
     while (endUnit < this.body.length && this.unitToCp[endUnit] < 0) endUnit += 1;
     let start = this.unitToCp[startUnit];
     let end = this.unitToCp[endUnit];
     while (start > 0 && !this.boundary[start]) start -= 1;
     while (end < this.length && !this.boundary[end]) end += 1;
+    const widened = this.cpToUnit[start] < selectedStart || this.cpToUnit[end] > selectedEnd;
     while (start < end && /\s/u.test(this.slice(start, start + 1))) start += 1;
     while (end > start && /\s/u.test(this.slice(end - 1, end))) end -= 1;
     if (start >= end) return null;
-    return { start, end, quote: this.slice(start, end), rect: range.getBoundingClientRect() };
+    return { start, end, quote: this.slice(start, end), rect: range.getBoundingClientRect(), widened };
   }
 
   // Draw the text with the annotations as nested marks; `describe(a)` gives a mark's title.
@@ -109,9 +181,11 @@ export class ArticleText {
   // annotations open at each: linear in text plus annotations (times the depth of overlap).
   render(annotations, { selected, describe }) {
     const items = [...annotations].sort(byTextOrder);
+    this.depths = depths(items);
     const looks = new Map();
     for (const a of items) {
-      looks.set(a.id, [a.start, a.end, a.label, a.status, a.id === selected, a.saving, describe(a)].join("|"));
+      const look = [a.start, a.end, a.label, a.status, a.id === selected, a.saving, this.depths.get(a.id), describe(a)];
+      looks.set(a.id, look.join("|"));
     }
     const starts = this.lineStarts();
     if (!this.lineEls) {
@@ -168,11 +242,11 @@ export class ArticleText {
       }
       open.sort(byTextOrder);
       let node = document.createTextNode(this.slice(segStart, segEnd));
-      // Outermost first in `open`; wrap from the inside out. Outer marks get more bottom
-      // padding so every underline of a nested stack stays visible.
+      // Outermost first in `open`; wrap from the inside out. Each mark carries its span's
+      // depth, the same all along the span, so its underline keeps one level under the text.
       for (let depth = open.length - 1; depth >= 0; depth -= 1) {
         const a = open[depth];
-        const classes = ["hl", `hl-${a.label}`, `status-${a.status}`, `pad-${Math.min(open.length - 1 - depth, 5)}`];
+        const classes = ["hl", `hl-${a.label}`, `status-${a.status}`, `depth-${Math.min(this.depths.get(a.id), 5)}`];
         if (a.start === segStart) classes.push("hl-start");
         if (a.end === segEnd) classes.push("hl-end");
         if (a.id === selected) classes.push("is-selected");
