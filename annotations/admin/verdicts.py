@@ -60,7 +60,7 @@ class CorrectionInline(ReadOnlyInline):
     @admin.display(description=_("what changed"))
     def changed(self, correction: VerdictCorrection) -> str:
         return "; ".join(
-            f"{name}: {change['from']} → {change['to']}"
+            f"{Verdict._meta.get_field(name).verbose_name}: {change['from']} → {change['to']}"
             for name, change in correction.changes.items()
         )
 
@@ -139,6 +139,10 @@ class VerdictAdmin(ProjectScoped, SimpleHistoryAdmin):
             extra["correction"] = pending
             if pending is not None:
                 extra["correction_steps"] = verdicting.correction_steps(pending, request.user)
+                extra["correction_shown"] = [
+                    (Verdict._meta.get_field(name).verbose_name, change["from"], change["to"])
+                    for name, change in pending.changes.items()
+                ]
             elif verdict.status in verdict_statuses.CORRECTABLE and (
                 permissions.can_propose_correction(request.user, verdict)
             ):

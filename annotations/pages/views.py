@@ -35,7 +35,7 @@ from annotations import (
     verdict_statuses,
     verdicting,
 )
-from annotations.choices import Anchor, Label, LinkKind, Stance, Status
+from annotations.choices import Anchor, CorrectionStatus, Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
 from annotations.models import Annotation, Article, Assignment, Fetch, Project, Verdict
 from annotations.pages.forms import ArticleForm, ArticleFromUrlForm, VerdictForm
@@ -355,7 +355,13 @@ def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filling = request.method == "POST" and request.POST.get("step", "") in ("", PROPOSE)
     if editable or correcting:
         data = request.POST if filling else None
-        form = VerdictForm(data, initial=initial, ratings=scale, correcting=correcting)
+        form = VerdictForm(
+            data,
+            initial=initial,
+            ratings=scale,
+            correcting=correcting,
+            auto_id="correction_%s" if correcting else "id_%s",  # the steps' note is id_note
+        )
     if request.method == "POST":
         try:
             if _verdict_post(request, verdict, form, initial):
@@ -370,9 +376,17 @@ def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
     snippet = None
     if verdict.status == verdict_statuses.LIVE:
         snippet = claimreview.embed(verdicting.document(verdict))
+    labels = {name: field.label for name, field in VerdictForm(ratings=scale).fields.items()}
+    corrections = verdicting.corrections(verdict)
+    for correction in corrections:  # each change under the words the form uses for its field
+        correction.shown = [
+            (labels.get(name, name), change["from"], change["to"])
+            for name, change in correction.changes.items()
+        ]
+    pending = next((c for c in corrections if c.status == CorrectionStatus.PENDING), None)
     events = verdict.events.select_related("actor")
     history = [(event.created_at, "step", event) for event in events]
-    history += [(c.proposed_at, "correction", c) for c in verdicting.corrections(verdict)]
+    history += [(c.proposed_at, "correction", c) for c in corrections]
     return render(
         request,
         "annotations/verdict.html",
