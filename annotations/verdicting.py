@@ -451,7 +451,9 @@ def correction_steps(correction: VerdictCorrection, user: AbstractBaseUser) -> l
     return allowed
 
 
-def _apply(correction: VerdictCorrection, verdict: Verdict, user: AbstractBaseUser, now: Any):
+def _apply(
+    correction: VerdictCorrection, verdict: Verdict, user: AbstractBaseUser, now: dt.datetime
+) -> None:
     """Put the approved correction on the published verdict, recording what it replaced."""
     recorded = {}
     for name, change in correction.changes.items():

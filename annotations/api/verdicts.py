@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-import django_filters
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +32,7 @@ from annotations.api.access import HasRole
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.export import CanExport, whole_param
 from annotations.api.fields import HttpUrlField, TextField
-from annotations.api.filters import ClaimReviewFilter
+from annotations.api.filters import ClaimReviewFilter, CorrectionFilter
 from annotations.api.responses import fast_json
 from annotations.api.serializers import ErrorSerializer, StrictSerializer
 from annotations.api.views import IF_MATCH, parse_if_match
@@ -244,25 +243,24 @@ class VerdictViewSet(
             raise ValidationError({"non_field_errors": ["Send at least one field to change."]})
         header = request.headers.get("If-Match")
         try:
-            with conflicts_as_409():
-                changed = verdicting.change(
-                    user=request.user,
-                    verdict=verdict,
-                    changes=_fields(dict(data.validated_data), verdict.project),
-                    expected_version=parse_if_match(header) if header is not None else None,
-                )
+            changed = verdicting.change(
+                user=request.user,
+                verdict=verdict,
+                changes=_fields(dict(data.validated_data), verdict.project),
+                expected_version=parse_if_match(header) if header is not None else None,
+            )
         except VersionConflict as exc:
             raise PreconditionFailed(
                 f"If-Match does not match: {exc}", code="stale_version"
             ) from exc
-        except Conflict as exc:
-            if exc.detail.code != "correct_published":
-                raise
-            raise Conflict(
-                f"{exc.detail} POST /api/v1/verdict-corrections/ with the verdict, the fields "
-                "to change and a note.",
-                code="correct_published",
-            ) from exc
+        except verdicting.VerdictConflict as exc:
+            detail = exc.reason
+            if exc.reason_code == "correct_published":
+                detail += (
+                    " POST /api/v1/verdict-corrections/ with the verdict, the fields to change "
+                    "and a note."
+                )
+            raise Conflict(detail, code=exc.reason_code) from exc
         return self._answer(changed)
 
     def _step(self, request: Request, name: str) -> Response:
@@ -353,15 +351,6 @@ class VerdictViewSet(
             snippet = claimreview.embed(document)
             return HttpResponse(snippet, content_type="text/html; charset=utf-8")
         return fast_json(request, document, "application/ld+json")
-
-
-class CorrectionFilter(django_filters.FilterSet):
-    verdict = django_filters.NumberFilter(help_text="A verdict's id: its corrections.")
-    status = django_filters.ChoiceFilter(choices=CorrectionStatus.choices)
-
-    class Meta:
-        model = VerdictCorrection
-        fields = ["verdict", "status"]
 
 
 @extend_schema_view(
