@@ -673,3 +673,35 @@ def test_two_verdicts_of_one_claim_published_at_once_one_wins_the_other_is_told_
         assert [r["code"] for r in refused] == ["claim_has_published_verdict"], refused
         assert "retract it first" in refused[0]["detail"]
     assert Verdict.objects.filter(status=VerdictStatus.PUBLISHED).count() == 4
+
+
+def test_admin_offers_a_correction_form_whose_proposal_waits_for_another_reviewer(desk, client):
+    project, _checker, editor, second, _claim = desk
+    verdict = published(desk)
+    client.force_login(editor)
+    change = f"/admin/annotations/verdict/{verdict.pk}/change/"
+    page = client.get(change).content.decode()
+    assert 'value="propose_correction"' in page and 'name="correction-note"' in page
+    fields = {
+        "correction-rating": verdicting.rating_named(project, "Mostly false").pk,
+        "correction-summary": "Ferry fares will rise by half next spring",
+        "correction-claimant": verdict.claimant,
+        "correction-claim_date": "2026-03-14",
+        "correction-appearance_url": verdict.appearance_url,
+        "correction-review_url": verdict.review_url,
+        "step": "propose_correction",
+    }
+    step = f"/admin/annotations/verdict/{verdict.pk}/step/"
+    refused = client.post(step, fields, follow=True).content.decode()
+    assert "What is corrected, and why" in refused and not verdict.corrections.exists()
+    client.post(step, {**fields, "correction-note": "Half, not double."})
+    correction = verdict.corrections.get()
+    assert set(correction.changes) == {"rating", "summary"}
+    assert Verdict.objects.get().rating.name == "False"  # not public yet
+    page = client.get(change).content.decode()
+    assert 'value="correction_withdraw"' in page and 'value="correction_approve"' not in page
+    client.force_login(second)
+    client.post(step, {"step": "correction_reject", "correction": correction.pk, "note": "No."})
+    correction.refresh_from_db()
+    assert (correction.status, correction.decided_by) == ("rejected", second)
+    assert Verdict.objects.get().rating.name == "False"
