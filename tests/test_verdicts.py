@@ -10,6 +10,8 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from annotations import claimreview, verdicting
 from annotations.choices import Label, LinkKind, Status, VerdictStatus
@@ -705,3 +707,27 @@ def test_admin_offers_a_correction_form_whose_proposal_waits_for_another_reviewe
     correction.refresh_from_db()
     assert (correction.status, correction.decided_by) == ("rejected", second)
     assert Verdict.objects.get().rating.name == "False"
+
+
+def test_the_corrections_list_does_not_query_per_row(desk, client_for):
+    _project, checker, editor, _second, _claim = desk
+    verdict = published(desk)
+    reader = client_for(editor)
+
+    def count() -> int:
+        reader.get("/api/v1/verdict-corrections/")
+        with CaptureQueriesContext(connection) as queries:
+            assert reader.get("/api/v1/verdict-corrections/").status_code == 200
+        return len(queries)
+
+    def propose_and_withdraw(n: int) -> None:
+        correction = verdicting.propose_correction(
+            user=checker, verdict=verdict, changes={"claimant": f"Someone {n}"}, note="Who?"
+        )
+        verdicting.decide_correction("withdraw", correction=correction, user=checker)
+
+    propose_and_withdraw(0)
+    few = count()
+    for n in range(1, 6):
+        propose_and_withdraw(n)
+    assert count() == few
