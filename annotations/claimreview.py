@@ -88,10 +88,16 @@ def data_feed(name: str, reviews: list[dict[str, Any]], modified: str | None) ->
     return feed
 
 
+# Inside a <script>, "</script" ends the element and "<!--<script" makes the host page's parser
+# swallow what follows; JSON reads these escapes back as the same characters.
+SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def embed(document: dict[str, Any]) -> str:
-    """The <script> to paste into the fact-check article's HTML. "</" is escaped so the text
-    can never close the script element early, whatever the summary says."""
-    text = json.dumps(document, ensure_ascii=False, indent=2).replace("</", "<\\/")
+    """The <script> to paste into the fact-check article's HTML, with `<`, `>` and `&` escaped
+    in the JSON so that no summary can close the element, open a comment or start a script in
+    the page that embeds it."""
+    text = json.dumps(document, ensure_ascii=False, indent=2).translate(SCRIPT_SAFE)
     return f'<script type="application/ld+json">\n{text}\n</script>'
 
 

@@ -238,8 +238,20 @@ def can_decide_verdict(user: User, verdict: Any) -> bool:
 
 
 def can_publish_verdict(user: User, project: Any) -> bool:
-    """Approved verdicts are published, corrected and retracted by reviewers and managers."""
+    """Approved verdicts are published and retracted by reviewers and managers."""
     return has_role(user, project, REVIEWS | MANAGES)
+
+
+def can_propose_correction(user: User, verdict: Any) -> bool:
+    """Any fact-checker of its project may propose a correction of a published verdict: it
+    reaches the public only once another reviewer approves it."""
+    return can_draft_verdict(user, verdict)
+
+
+def can_decide_correction(user: User, verdict: Any, proposed_by_id: int) -> bool:
+    """A correction is approved or rejected by a reviewer of the verdict's project who did not
+    propose it."""
+    return proposed_by_id != user.pk and is_reviewer(user, verdict)
 
 
 def can_review_annotation(user: User, annotation: Any) -> bool:

@@ -37,6 +37,7 @@ from annotations.models import (
     Rating,
     ReviewEvent,
     Verdict,
+    VerdictCorrection,
     VerdictEvent,
 )
 
@@ -264,6 +265,22 @@ def _records() -> Iterator[dict[str, Any]]:
             "note": event.note,
             "created_at": _when(event.created_at),
         }
+    corrections = VerdictCorrection.objects.order_by("id").select_related(
+        "proposed_by", "decided_by"
+    )
+    for correction in corrections.iterator(chunk_size=CHUNK):
+        yield {
+            "type": "verdict_correction",
+            "verdict": verdict_keys[correction.verdict_id],
+            "changes": correction.changes,
+            "note": correction.note,
+            "status": correction.status,
+            "proposed_by": correction.proposed_by.get_username(),
+            "proposed_at": _when(correction.proposed_at),
+            "decided_by": _username(correction.decided_by),
+            "decided_at": _when(correction.decided_at),
+            "decision_note": correction.decision_note,
+        }
     adjudications = Adjudication.objects.order_by("id").select_related("curator")
     for adjudication in adjudications.prefetch_related("rejected").iterator(chunk_size=CHUNK):
         yield {
@@ -311,6 +328,7 @@ ORDER = [
     "rating",
     "verdict",
     "verdict_event",
+    "verdict_correction",
     "adjudication",
     "end",
 ]
@@ -622,6 +640,20 @@ class _Loader:
             created_at=item["created_at"],
         )
         self._save(event, None, None)
+
+    def _verdict_correction(self, item: dict[str, Any]) -> None:
+        correction = VerdictCorrection(
+            verdict_id=self._key("verdict", item["verdict"]),
+            changes=item["changes"],
+            note=item["note"],
+            status=item["status"],
+            proposed_by=self._user_named(item["proposed_by"]),
+            proposed_at=item["proposed_at"],
+            decided_by=self._user_named(item["decided_by"]),
+            decided_at=item["decided_at"],
+            decision_note=item["decision_note"],
+        )
+        self._save(correction, None, None)
 
     def _adjudication(self, item: dict[str, Any]) -> None:
         article_id = self._key("article", item["article"])

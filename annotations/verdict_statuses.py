@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.utils.translation import pgettext_lazy
 
-from annotations.choices import VerdictStatus
+from annotations.choices import CorrectionStatus, VerdictStatus
 from annotations.statuses import Transition
 
-# The author may change a drafted verdict; a published one may be corrected by those who
-# publish (it then carries dateModified); in between it waits for a decision.
+# The author may change a drafted verdict; a published one changes only by a correction that
+# a second person approves (it then carries dateModified); in between it waits for a decision.
 EDITABLE = frozenset({VerdictStatus.DRAFTED})
 CORRECTABLE = frozenset({VerdictStatus.PUBLISHED})
 # What feeds and the public ClaimReview show.
@@ -63,6 +63,37 @@ TRANSITIONS: dict[str, Transition] = {
             VerdictStatus.RETRACTED,
             "publisher",
             note_required=True,
+        ),
+    ]
+}
+
+
+# A correction of a published verdict: proposed by a fact-checker, then approved or rejected by
+# another reviewer (four eyes, as for the verdict itself), or withdrawn by whoever proposed it.
+CORRECTION_STEPS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "approve",
+            pgettext_lazy("correction step", "approve"),
+            frozenset({CorrectionStatus.PENDING}),
+            CorrectionStatus.APPROVED,
+            "reviewer",
+        ),
+        Transition(
+            "reject",
+            pgettext_lazy("correction step", "reject"),
+            frozenset({CorrectionStatus.PENDING}),
+            CorrectionStatus.REJECTED,
+            "reviewer",
+            note_required=True,
+        ),
+        Transition(
+            "withdraw",
+            pgettext_lazy("correction step", "withdraw"),
+            frozenset({CorrectionStatus.PENDING}),
+            CorrectionStatus.WITHDRAWN,
+            "author",
         ),
     ]
 }

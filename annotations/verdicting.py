@@ -4,11 +4,14 @@ A fact-checker drafts a verdict on an approved claim (prefilled from the claim: 
 from the attribution linked to it; when and where it appeared, from its article); it goes
 through its own four-eyes review (verdict_statuses.py) and, once published, is ClaimReview
 (claimreview.py) in the project's feeds until it is retracted. Every change is a history row
-and every step a VerdictEvent; a published verdict that is corrected gets dateModified.
+and every step a VerdictEvent. A published verdict changes only through a correction
+(VerdictCorrection) that another reviewer approves: until then the public keeps the published
+version; once approved it carries dateModified, and the correction keeps what changed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,9 +22,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from annotations import claimreview, concurrency, permissions, verdict_statuses
-from annotations.choices import Label, LinkKind, Status, VerdictStatus
-from annotations.models import SUMMARY_MAX, Annotation, Project, Rating, Verdict, VerdictEvent
-from annotations.verdict_statuses import TRANSITIONS
+from annotations.choices import CorrectionStatus, Label, LinkKind, Status, VerdictStatus
+from annotations.models import (
+    SUMMARY_MAX,
+    Annotation,
+    Project,
+    Rating,
+    Verdict,
+    VerdictCorrection,
+    VerdictEvent,
+)
+from annotations.verdict_statuses import CORRECTION_STEPS, TRANSITIONS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -45,6 +56,16 @@ FIELDS = (
     "appearance_url",
     "review_url",
 )
+
+
+class VerdictConflict(ValidationError):
+    """Refused for the state the verdict or its claim is in, not for what was sent: the API
+    answers 409 with `code`, the pages show it like any other refusal."""
+
+    def __init__(self, message: str, *, field: str, code: str) -> None:
+        super().__init__({field: [message]})
+        self.reason = message
+        self.reason_code = code
 
 
 def ratings(project: Project) -> list[Rating]:
@@ -129,8 +150,8 @@ def change(
     changes: dict[str, Any],
     expected_version: int | None = None,
 ) -> Verdict:
-    """Change a drafted verdict (its author), or correct a published one (those who publish:
-    it then carries dateModified). Approved or submitted ones wait for their decision."""
+    """Change a drafted verdict (its author only). Submitted and approved ones wait for their
+    decision; a published one changes only through a correction (propose_correction)."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("Not a verdict field.")))
@@ -140,18 +161,20 @@ def change(
             raise concurrency.VersionConflict(
                 expected=expected_version, current=locked.version, what="verdict"
             )
-        if locked.status in verdict_statuses.EDITABLE:
-            if locked.author_id != user.pk:
-                raise PermissionDenied(_("Only its author changes a drafted verdict."))
-        elif locked.status in verdict_statuses.CORRECTABLE:
-            if not permissions.can_publish_verdict(user, locked.project):
-                raise PermissionDenied(_("Only reviewers and managers correct published verdicts."))
-            locked.modified_at = timezone.now()
-        else:
+        if locked.status in verdict_statuses.CORRECTABLE:
+            raise VerdictConflict(
+                _("A published verdict changes only through a correction that another reviewer "
+                  "approves: propose one."),
+                field="status",
+                code="correct_published",
+            )  # fmt: skip
+        if locked.status not in verdict_statuses.EDITABLE:
             raise PermissionDenied(
                 _("A %(status)s verdict cannot be changed: send it back first.")
                 % {"status": locked.get_status_display().lower()}
             )
+        if locked.author_id != user.pk:
+            raise PermissionDenied(_("Only its author changes a drafted verdict."))
         for name, value in changes.items():
             setattr(locked, name, value)
         _check_rating(locked)
@@ -206,8 +229,10 @@ def _check_step(name: str, verdict: Verdict, user: AbstractBaseUser, note: str) 
     if transition.target == VerdictStatus.PUBLISHED:
         live = Verdict.objects.filter(claim=verdict.claim_id, status=VerdictStatus.PUBLISHED)
         if live.exclude(pk=verdict.pk).exists():
-            raise ValidationError(
-                {"claim": _("This claim has a published verdict: retract it first.")}
+            raise VerdictConflict(
+                _("This claim has a published verdict: retract it first."),
+                field="claim",
+                code="claim_has_published_verdict",
             )
         problems = publishing_problems(verdict)
         if problems:
@@ -249,6 +274,10 @@ def perform(
             raise concurrency.VersionConflict(
                 expected=expected_version, current=locked.version, what="verdict"
             )
+        if transition.target == VerdictStatus.PUBLISHED:
+            # Publishers of two verdicts on one claim take turns here, so the second sees the
+            # first one published and is refused, instead of meeting the unique index.
+            Annotation.objects.select_for_update(of=("self",)).filter(pk=locked.claim_id).first()
         _check_step(name, locked, user, note)
         now = timezone.now()
         before = locked.status
@@ -262,6 +291,13 @@ def perform(
             locked.published_at = now
         elif name == "retract":
             locked.retracted_at = now
+            # A correction of what the public no longer sees has nothing left to correct.
+            locked.corrections.filter(status=CorrectionStatus.PENDING).update(
+                status=CorrectionStatus.WITHDRAWN,
+                decided_by=user,
+                decided_at=now,
+                decision_note=note,
+            )
         locked._history_user = user
         locked.save()
         VerdictEvent.objects.create(
@@ -273,6 +309,200 @@ def perform(
             created_at=now,
         )
     return locked
+
+
+def check_live(verdict: Verdict) -> None:
+    """Refuse to serve the ClaimReview (or its snippet) of a verdict the public may not see:
+    one not yet published, or retracted."""
+    if verdict.status == verdict_statuses.LIVE:
+        return
+    if verdict.status == VerdictStatus.RETRACTED:
+        raise VerdictConflict(
+            _("This verdict was retracted: it has no ClaimReview to publish or embed."),
+            field="status",
+            code="retracted",
+        )
+    raise VerdictConflict(
+        _("This verdict is %(status)s: its ClaimReview exists once it is published.")
+        % {"status": verdict.get_status_display().lower()},
+        field="status",
+        code="not_published",
+    )
+
+
+# Corrections of published verdicts ----------------------------------------------------------
+
+
+def _recorded(value: Any) -> Any:
+    """A field's value as a correction records it in JSON: a rating by its name, a date in ISO."""
+    if isinstance(value, Rating):
+        return value.name
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _field_value(project: Project, name: str, value: Any) -> Any:
+    """A recorded value back as the verdict's field holds it."""
+    if name == "rating":
+        return rating_named(project, value)
+    if name == "claim_date":
+        return dt.date.fromisoformat(value) if value else None
+    return value
+
+
+def _lock_verdict(pk: int) -> Verdict:
+    return (
+        Verdict.objects.select_for_update(of=("self",))
+        .select_related("project", "rating")
+        .get(pk=pk)
+    )
+
+
+@concurrency.retrying
+def propose_correction(
+    *, user: AbstractBaseUser, verdict: Verdict, changes: dict[str, Any], note: str
+) -> VerdictCorrection:
+    """Propose a change to a published verdict. The public keeps the published version until
+    another reviewer approves the correction (decide_correction)."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, _("Not a verdict field.")))
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Say what the correction corrects, and why.")})
+    with transaction.atomic():
+        locked = _lock_verdict(verdict.pk)
+        if not permissions.can_propose_correction(user, locked):
+            raise PermissionDenied(_("Only fact-checkers of its project correct a verdict."))
+        if locked.status not in verdict_statuses.CORRECTABLE:
+            raise VerdictConflict(
+                _("Only a published verdict is corrected: this one is %(status)s.")
+                % {"status": locked.get_status_display().lower()},
+                field="status",
+                code="not_published",
+            )
+        if locked.corrections.filter(status=CorrectionStatus.PENDING).exists():
+            raise VerdictConflict(
+                _("A correction of this verdict is waiting for review: have it decided, or "
+                  "withdraw it, first."),
+                field="correction",
+                code="correction_pending",
+            )  # fmt: skip
+        before = {name: _recorded(getattr(locked, name)) for name in FIELDS}
+        for name, value in changes.items():
+            setattr(locked, name, value)  # on this copy only, to check the result: never saved
+        _check_rating(locked)
+        locked.full_clean(exclude=["project", "claim", "author", "approved_by"])
+        after = {name: _recorded(getattr(locked, name)) for name in FIELDS}
+        diff = {
+            name: {"from": before[name], "to": after[name]}
+            for name in FIELDS
+            if before[name] != after[name]
+        }
+        if not diff:
+            raise ValidationError({"non_field_errors": [_("The correction changes nothing.")]})
+        return VerdictCorrection.objects.create(
+            verdict_id=locked.pk, changes=diff, note=note, proposed_by=user
+        )
+
+
+def _check_correction_step(
+    name: str, correction: VerdictCorrection, verdict: Verdict, user: AbstractBaseUser, note: str
+) -> None:
+    step = CORRECTION_STEPS[name]
+    if step.actor == "author" and correction.proposed_by_id != user.pk:
+        raise PermissionDenied(
+            _("Only who proposed a correction can %(step)s it.") % {"step": step.verb}
+        )
+    if step.actor == "reviewer" and not permissions.can_decide_correction(
+        user, verdict, correction.proposed_by_id
+    ):
+        if correction.proposed_by_id == user.pk:
+            raise PermissionDenied(
+                _("You cannot %(step)s your own correction: another reviewer must.")
+                % {"step": step.verb}
+            )
+        raise PermissionDenied(_("Only reviewers can %(step)s corrections.") % {"step": step.verb})
+    if correction.status not in step.sources:
+        raise VerdictConflict(
+            _("Cannot %(step)s a correction that is %(status)s.")
+            % {"step": step.verb, "status": correction.get_status_display().lower()},
+            field="status",
+            code="correction_decided",
+        )
+    if step.note_required and not note:
+        raise ValidationError(
+            {"note": _("A note is required to %(step)s a correction.") % {"step": step.verb}}
+        )
+
+
+def correction_steps(correction: VerdictCorrection, user: AbstractBaseUser) -> list[str]:
+    """The steps this user may take on the correction now (for buttons)."""
+    allowed = []
+    for name, step in CORRECTION_STEPS.items():
+        try:
+            _check_correction_step(
+                name, correction, correction.verdict, user, "x" if step.note_required else ""
+            )
+        except (PermissionDenied, ValidationError):
+            continue
+        allowed.append(name)
+    return allowed
+
+
+def _apply(
+    correction: VerdictCorrection, verdict: Verdict, user: AbstractBaseUser, now: dt.datetime
+) -> None:
+    """Put the approved correction on the published verdict, recording what it replaced."""
+    recorded = {}
+    for name, change in correction.changes.items():
+        recorded[name] = {"from": _recorded(getattr(verdict, name)), "to": change["to"]}
+        setattr(verdict, name, _field_value(verdict.project, name, change["to"]))
+    _check_rating(verdict)
+    verdict.full_clean(exclude=["project", "claim", "author", "approved_by"])
+    correction.changes = recorded
+    verdict.modified_at = now
+    verdict.version += 1
+    verdict._history_user = user
+    verdict.save()
+
+
+@concurrency.retrying
+def decide_correction(
+    name: str, *, correction: VerdictCorrection, user: AbstractBaseUser, note: str = ""
+) -> VerdictCorrection:
+    """Approve, reject or withdraw a pending correction. Approved, it replaces the published
+    version at once, and the verdict carries dateModified."""
+    note = note.strip()
+    with transaction.atomic():
+        verdict = _lock_verdict(correction.verdict_id)
+        locked = VerdictCorrection.objects.select_for_update().get(pk=correction.pk)
+        _check_correction_step(name, locked, verdict, user, note)
+        now = timezone.now()
+        if name == "approve":
+            _apply(locked, verdict, user, now)
+        locked.status = CORRECTION_STEPS[name].target
+        locked.decided_by = user
+        locked.decided_at = now
+        locked.decision_note = note
+        locked.save()
+    locked.verdict = verdict
+    return locked
+
+
+def pending_correction(verdict: Verdict) -> VerdictCorrection | None:
+    """The correction of the verdict waiting for review, if any."""
+    return (
+        verdict.corrections.filter(status=CorrectionStatus.PENDING)
+        .select_related("proposed_by", "verdict")
+        .first()
+    )
+
+
+def corrections(verdict: Verdict) -> list[VerdictCorrection]:
+    """Every correction proposed to the verdict, decided or not, oldest first."""
+    return list(verdict.corrections.select_related("proposed_by", "decided_by", "verdict"))
 
 
 def document(verdict: Verdict) -> dict[str, Any]:

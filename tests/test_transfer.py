@@ -5,8 +5,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations import demo, permissions
-from annotations.models import Annotation, Article, Evidence, Project, ReviewEvent, Verdict
+from annotations import demo, permissions, verdicting
+from annotations.models import (
+    Annotation,
+    Article,
+    Evidence,
+    Project,
+    ReviewEvent,
+    Verdict,
+    VerdictCorrection,
+)
 from annotations.transfer import TransferError, import_all
 from tests.factories import AnnotationFactory, ArticleFactory, annotator
 
@@ -168,3 +176,24 @@ def test_a_file_of_the_previous_format_loads_only_when_asked_into_one_project(tm
     assert Annotation.objects.count() == 2
     writer = get_user_model().objects.get(username="writer")
     assert permissions.can_create_annotation(writer, project)  # the group became the role
+
+
+def test_corrections_of_verdicts_round_trip_with_who_proposed_and_decided(tmp_path):
+    demo.load()
+    verdict = Verdict.objects.get(status="published")
+    users = {u.username: u for u in get_user_model().objects.all()}
+    changes = {"summary": "A corrected summary"}
+    approved = verdicting.propose_correction(
+        user=users["annotator1"], verdict=verdict, changes=changes, note="A typo."
+    )
+    verdicting.decide_correction("approve", correction=approved, user=users["reviewer1"])
+    verdicting.propose_correction(
+        user=users["annotator1"], verdict=verdict, changes={"claimant": "X"}, note="Who said it."
+    )  # still waiting
+    first = dump(tmp_path, "first.jsonl")
+    assert sum('"type": "verdict_correction"' in line for line in first.splitlines()) == 2
+    wipe()
+    call_command("import_all", str(tmp_path / "first.jsonl"), stdout=io.StringIO())
+    assert dump(tmp_path, "second.jsonl") == first
+    kept = list(VerdictCorrection.objects.values_list("status", "proposed_by__username"))
+    assert kept == [("approved", "annotator1"), ("pending", "annotator1")]

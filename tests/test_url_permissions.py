@@ -20,7 +20,15 @@ from rest_framework.authtoken.models import Token
 
 from annotations import ingesting, verdicting
 from annotations.choices import Status
-from annotations.models import Article, Assignment, Feed, Fetch, Project, Verdict
+from annotations.models import (
+    Article,
+    Assignment,
+    Feed,
+    Fetch,
+    Project,
+    Verdict,
+    VerdictCorrection,
+)
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
@@ -87,10 +95,17 @@ EXPECTED: dict[str, dict[str, int]] = {
     "verdict-detail": LOGGED_IN | {"outsider": 404},
     "api-verdict-list": API,
     "api-verdict-detail": API | {"outsider": 404},
-    "api-verdict-claim-review": API | {"outsider": 404},
+    # The world's verdict is drafted: no ClaimReview until it is published.
+    "api-verdict-claim-review": expect(401, 409, 409, 409, 409, 409, norole=403, outsider=404),
     **{
         f"api-verdict-{step}": API_GET_NOT_ALLOWED
         for step in ("submit", "withdraw", "approve", "send-back", "publish", "retract")
+    },
+    "api-verdict-correction-list": API,
+    "api-verdict-correction-detail": API | {"outsider": 404},
+    **{
+        f"api-verdict-correction-{step}": API_GET_NOT_ALLOWED
+        for step in ("approve", "reject", "withdraw")
     },
     "api-export-claimreviews": expect(401, 403, 403, 200, 200, 200),
     "claimreview-feed": EVERYONE_OK,  # published fact-checks are public
@@ -283,8 +298,15 @@ def world():
         appearance_url="https://example.org/a",
         author=users["other"],
     )
+    correction = VerdictCorrection.objects.create(
+        verdict=verdict,
+        changes={"summary": {"from": "A claim", "to": "The claim"}},
+        note="A typo.",
+        proposed_by=users["other"],
+    )
     ids = {
         "verdict": verdict.pk,
+        "correction": correction.pk,
         "history:annotations_verdict": verdict.history.first().history_id,
         "fetch": fetch.pk,
         "feed": feed.pk,
@@ -345,6 +367,8 @@ def url_for(route: str, key: str, model: str | None, ids: dict) -> str:
         target = ids[OBJECT_FOR_MODEL.get(model, "submitted")]
     elif key == "claim-verdict":
         target = ids["submitted"]
+    elif "verdict-correction" in key:
+        target = ids["correction"]
     elif "verdict" in key:
         target = ids["verdict"]
     elif "fetch-" in key:

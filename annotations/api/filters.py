@@ -8,8 +8,8 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from annotations import searching
-from annotations.choices import Label, Status
-from annotations.models import Annotation, Article, Evidence, Verdict
+from annotations.choices import CorrectionStatus, Label, Status
+from annotations.models import Annotation, Article, Evidence, Verdict, VerdictCorrection
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -115,3 +115,14 @@ class ClaimReviewFilter(django_filters.FilterSet):
     class Meta:
         model = Verdict
         fields = ["updated_since"]
+
+
+class CorrectionFilter(django_filters.FilterSet):
+    """Corrections of one verdict, or in one state (the pending ones, say)."""
+
+    verdict = django_filters.NumberFilter(help_text="A verdict's id: its corrections.")
+    status = django_filters.ChoiceFilter(choices=CorrectionStatus.choices)
+
+    class Meta:
+        model = VerdictCorrection
+        fields = ["verdict", "status"]

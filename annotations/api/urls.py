@@ -9,7 +9,11 @@ from annotations.api.adjudication import (
 from annotations.api.export import AnnotationExportView
 from annotations.api.projects import AssignmentViewSet, ProjectViewSet
 from annotations.api.sources import FeedViewSet, FetchViewSet
-from annotations.api.verdicts import ClaimReviewExportView, VerdictViewSet
+from annotations.api.verdicts import (
+    ClaimReviewExportView,
+    VerdictCorrectionViewSet,
+    VerdictViewSet,
+)
 from annotations.api.views import AnnotationViewSet, ArticleViewSet, EvidenceViewSet
 
 router = SimpleRouter()
@@ -21,6 +25,7 @@ router.register("assignments", AssignmentViewSet, basename="api-assignment")
 router.register("fetches", FetchViewSet, basename="api-fetch")
 router.register("feeds", FeedViewSet, basename="api-feed")
 router.register("verdicts", VerdictViewSet, basename="api-verdict")
+router.register("verdict-corrections", VerdictCorrectionViewSet, basename="api-verdict-correction")
 
 urlpatterns = [
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),

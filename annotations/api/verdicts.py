@@ -1,13 +1,23 @@
-"""Verdicts through the API: draft, change, review steps, ClaimReview out, and the feeds."""
+"""Verdicts through the API: draft, change, review steps, corrections of published ones,
+ClaimReview out, and the feeds."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -19,15 +29,62 @@ from rest_framework.views import APIView
 
 from annotations import claimreview, inputs, permissions, verdicting
 from annotations.api.access import HasRole
-from annotations.api.errors import PreconditionFailed
+from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.export import CanExport, whole_param
 from annotations.api.fields import HttpUrlField, TextField
-from annotations.api.filters import ClaimReviewFilter
+from annotations.api.filters import ClaimReviewFilter, CorrectionFilter
 from annotations.api.responses import fast_json
-from annotations.api.serializers import StrictSerializer
+from annotations.api.serializers import ErrorSerializer, StrictSerializer
 from annotations.api.views import IF_MATCH, parse_if_match
+from annotations.choices import CorrectionStatus
 from annotations.concurrency import VersionConflict
-from annotations.models import SUMMARY_MAX, Annotation, Project, Verdict
+from annotations.models import SUMMARY_MAX, Annotation, Project, Verdict, VerdictCorrection
+
+CONFLICT = OpenApiResponse(
+    ErrorSerializer, description="Not in this state: `code` and `detail` say why."
+)
+
+
+@contextmanager
+def conflicts_as_409() -> Iterator[None]:
+    """Answer a refusal for the verdict's state (not for the input) with 409 and its reason."""
+    try:
+        yield
+    except verdicting.VerdictConflict as exc:
+        raise Conflict(exc.reason, code=exc.reason_code) from exc
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    verdict = serializers.PrimaryKeyRelatedField(read_only=True)
+    changes = serializers.DictField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text='Each field it changes: {"from": old, "to": new} (a rating by its name).',
+    )
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VerdictCorrection
+        fields = [
+            "id",
+            "verdict",
+            "status",
+            "changes",
+            "note",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, correction: VerdictCorrection) -> list[str]:
+        """The steps (approve, reject, withdraw) the requesting user may take now."""
+        return verdicting.correction_steps(correction, self.context["request"].user)
 
 
 class VerdictSerializer(serializers.ModelSerializer):
@@ -37,6 +94,7 @@ class VerdictSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     review_url = serializers.CharField(read_only=True)
+    correction = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,9 +120,19 @@ class VerdictSerializer(serializers.ModelSerializer):
             "modified_at",
             "retracted_at",
             "version",
+            "correction",
             "actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CorrectionSerializer(allow_null=True))
+    def get_correction(self, verdict: Verdict) -> dict[str, Any] | None:
+        """The correction waiting for review, if any: the public sees the verdict without it."""
+        pending = getattr(verdict, "pending_corrections", None)
+        if not pending:
+            return None
+        pending[0].verdict = verdict
+        return CorrectionSerializer(pending[0], context=self.context).data
 
     def get_actions(self, verdict: Verdict) -> list[str]:
         """The review steps the requesting user may take now."""
@@ -90,6 +158,11 @@ class StepSerializer(StrictSerializer):
     note = TextField(required=False, allow_blank=True, max_length=10_000)
 
 
+class CorrectionCreateSerializer(VerdictFieldsSerializer):
+    verdict = serializers.IntegerField(min_value=1, max_value=inputs.MAX_ID)
+    note = TextField(max_length=10_000, help_text="What is corrected and why.")
+
+
 def _fields(data: dict[str, Any], project: Project) -> dict[str, Any]:
     if "rating" in data:
         data["rating"] = verdicting.rating_named(project, data["rating"])
@@ -106,7 +179,9 @@ def _fields(data: dict[str, Any], project: Project) -> dict[str, Any]:
         responses={201: VerdictSerializer},
     ),
     partial_update=extend_schema(
-        summary="Change a drafted verdict, or correct a published one (dateModified)",
+        summary="Change your drafted verdict",
+        description="A published verdict answers 409 (`correct_published`): correct it with "
+        "`POST /api/v1/verdict-corrections/`, which another reviewer approves.",
         request=VerdictFieldsSerializer,
         parameters=[IF_MATCH],
     ),
@@ -125,9 +200,17 @@ class VerdictViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        pending = VerdictCorrection.objects.filter(status=CorrectionStatus.PENDING)
         return (
             Verdict.objects.visible_to(self.request.user)
             .select_related("project", "rating", "author", "approved_by", "claim")
+            .prefetch_related(
+                Prefetch(
+                    "corrections",
+                    queryset=pending.select_related("proposed_by", "decided_by"),
+                    to_attr="pending_corrections",
+                )
+            )
             .order_by("-updated_at", "-id")
         )
 
@@ -170,15 +253,24 @@ class VerdictViewSet(
             raise PreconditionFailed(
                 f"If-Match does not match: {exc}", code="stale_version"
             ) from exc
+        except verdicting.VerdictConflict as exc:
+            detail = exc.reason
+            if exc.reason_code == "correct_published":
+                detail += (
+                    " POST /api/v1/verdict-corrections/ with the verdict, the fields to change "
+                    "and a note."
+                )
+            raise Conflict(detail, code=exc.reason_code) from exc
         return self._answer(changed)
 
     def _step(self, request: Request, name: str) -> Response:
         verdict = self.get_object()
         data = StepSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        done = verdicting.perform(
-            name, verdict=verdict, user=request.user, note=data.validated_data.get("note", "")
-        )
+        with conflicts_as_409():
+            done = verdicting.perform(
+                name, verdict=verdict, user=request.user, note=data.validated_data.get("note", "")
+            )
         return self._answer(done)
 
     @extend_schema(summary="Submit your verdict for review", request=StepSerializer)
@@ -201,42 +293,160 @@ class VerdictViewSet(
     def send_back(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "send_back")
 
-    @extend_schema(summary="Publish an approved verdict", request=StepSerializer)
+    @extend_schema(
+        summary="Publish an approved verdict",
+        description="409 `claim_has_published_verdict` when the claim has a published verdict "
+        "already (also when two are published at once: one wins).",
+        request=StepSerializer,
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "publish")
 
-    @extend_schema(summary="Retract a published verdict, with a note", request=StepSerializer)
+    @extend_schema(
+        summary="Retract a published verdict, with a note",
+        description="A correction waiting for review is withdrawn with it.",
+        request=StepSerializer,
+    )
     @action(detail=True, methods=["post"])
     def retract(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "retract")
 
     @extend_schema(
-        summary="The verdict as schema.org ClaimReview (JSON-LD), embed snippet or Fact Check "
-        "Tools markup",
+        summary="A published verdict as schema.org ClaimReview (JSON-LD), embed snippet or Fact "
+        "Check Tools markup",
+        description="Only a published verdict has one: any other answers 409 with `code` "
+        "`not_published` (drafted, submitted, approved) or `retracted`.",
         parameters=[
             OpenApiParameter(
                 "as",
                 OpenApiTypes.STR,
                 enum=["jsonld", "html", "factcheck-tools"],
-                description="`jsonld` (default): the ClaimReview; `html`: the <script> snippet "
-                "to embed; `factcheck-tools`: Google Fact Check Tools' ClaimReviewMarkupPage.",
+                description="`jsonld` (default): the ClaimReview, `application/ld+json`; "
+                '`html`: the `<script type="application/ld+json">` element to embed, '
+                "`text/html; charset=utf-8`, with `<`, `>` and `&` escaped inside the JSON; "
+                "`factcheck-tools`: Google Fact Check Tools' ClaimReviewMarkupPage, "
+                "`application/json`.",
             )
         ],
-        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            409: CONFLICT,
+        },
     )
     @action(detail=True, methods=["get"], url_path="claimreview")
     def claim_review(self, request: Request, pk: str | None = None) -> Any:
         verdict = self.get_object()
         wanted = request.query_params.get("as", "jsonld")
+        if wanted not in ("jsonld", "html", "factcheck-tools"):
+            raise ValidationError({"as": "One of jsonld, html, factcheck-tools."})
+        with conflicts_as_409():
+            verdicting.check_live(verdict)
         if wanted == "factcheck-tools":
-            return Response(verdicting.markup_page(verdict))
+            return fast_json(request, verdicting.markup_page(verdict))
         document = verdicting.document(verdict)
         if wanted == "html":
-            return HttpResponse(claimreview.embed(document), content_type="text/plain")
-        if wanted != "jsonld":
-            raise ValidationError({"as": "One of jsonld, html, factcheck-tools."})
+            snippet = claimreview.embed(document)
+            return HttpResponse(snippet, content_type="text/html; charset=utf-8")
         return fast_json(request, document, "application/ld+json")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Corrections of published verdicts in your projects"),
+    retrieve=extend_schema(summary="One correction: what it changes, from what to what"),
+    create=extend_schema(
+        summary="Propose a correction of a published verdict (fact-checkers)",
+        description="The public (feeds, ClaimReview, the W3C export) keeps the published "
+        "version until another reviewer approves the correction; then it replaces it and "
+        "the ClaimReview carries `dateModified`. One correction waits at a time (409 "
+        "`correction_pending`); a verdict that is not published answers 409 `not_published`.",
+        request=CorrectionCreateSerializer,
+        responses={201: CorrectionSerializer, 409: CONFLICT},
+    ),
+)
+class VerdictCorrectionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [HasRole]
+    serializer_class = CorrectionSerializer
+    queryset = VerdictCorrection.objects.none()
+    filterset_class = CorrectionFilter
+
+    def get_queryset(self):
+        verdicts = Verdict.objects.visible_to(self.request.user)
+        return (
+            VerdictCorrection.objects.filter(verdict__in=verdicts)
+            .select_related("verdict", "proposed_by", "decided_by")
+            .order_by("-proposed_at", "-id")
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CorrectionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        verdict = (
+            Verdict.objects.visible_to(request.user)
+            .select_related("project")
+            .filter(pk=fields.pop("verdict"))
+            .first()
+        )
+        if verdict is None:
+            raise ValidationError({"verdict": ["No such verdict among those you may see."]})
+        note = fields.pop("note")
+        with conflicts_as_409():
+            proposed = verdicting.propose_correction(
+                user=request.user,
+                verdict=verdict,
+                changes=_fields(fields, verdict.project),
+                note=note,
+            )
+        stored = self.get_queryset().get(pk=proposed.pk)
+        return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
+
+    def _step(self, request: Request, name: str) -> Response:
+        correction = self.get_object()
+        data = StepSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with conflicts_as_409():
+            verdicting.decide_correction(
+                name,
+                correction=correction,
+                user=request.user,
+                note=data.validated_data.get("note", ""),
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=correction.pk)).data)
+
+    @extend_schema(
+        summary="Approve another's correction (reviewers): it goes public at once",
+        request=StepSerializer,
+        responses={200: CorrectionSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "approve")
+
+    @extend_schema(
+        summary="Reject another's correction (reviewers), with a note",
+        request=StepSerializer,
+        responses={200: CorrectionSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "reject")
+
+    @extend_schema(
+        summary="Withdraw the correction you proposed",
+        request=StepSerializer,
+        responses={200: CorrectionSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "withdraw")
 
 
 def _page(request: Request, verdicts: Any, name: str) -> HttpResponse:

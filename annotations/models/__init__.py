@@ -24,7 +24,13 @@ from annotations.models.projects import (
 )
 from annotations.models.sources import Feed, FeedItem, Fetch
 from annotations.models.tallies import AnnotationTally
-from annotations.models.verdicts import SUMMARY_MAX, Rating, Verdict, VerdictEvent
+from annotations.models.verdicts import (
+    SUMMARY_MAX,
+    Rating,
+    Verdict,
+    VerdictCorrection,
+    VerdictEvent,
+)
 
 __all__ = [
     "SUMMARY_MAX",
@@ -48,6 +54,7 @@ __all__ = [
     "ReviewEvent",
     "ReviewQueue",
     "Verdict",
+    "VerdictCorrection",
     "VerdictEvent",
     "WebURLField",
     "WebURLFormField",

@@ -1,4 +1,5 @@
-"""Verdicts: a project's rating scale, and the published fact-checks of its approved claims."""
+"""Verdicts: a project's rating scale, the published fact-checks of its approved claims, and
+the corrections proposed to them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from annotations.choices import VerdictStatus
+from annotations.choices import CorrectionStatus, VerdictStatus
 from annotations.models.content import Annotation, WebURLField
 from annotations.models.history import History
 from annotations.models.projects import Project
@@ -134,3 +135,59 @@ class VerdictEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class VerdictCorrection(models.Model):
+    """A change proposed to a published verdict. The public keeps the published version until
+    another reviewer approves it; every proposal stays, decided or not, as the record of what
+    was corrected, by whom and why."""
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="corrections")
+    changes = models.JSONField(
+        help_text='What it changes: {field: {"from": old, "to": new}}, a rating by its name.'
+    )
+    note = models.TextField(max_length=10_000, help_text="What is corrected and why.")
+    status = models.CharField(
+        max_length=12, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, max_length=10_000)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CorrectionStatus.values), name="correction_status_valid"
+            ),
+            # One proposal at a time: a second would be approved against a version the public
+            # no longer sees.
+            models.UniqueConstraint(
+                fields=["verdict"],
+                condition=Q(status=CorrectionStatus.PENDING),
+                name="correction_one_pending_per_verdict",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="correction_note_not_empty"),
+            # Decided ones say by whom and when; pending ones are decided by nobody yet.
+            models.CheckConstraint(
+                condition=Q(
+                    status=CorrectionStatus.PENDING,
+                    decided_by__isnull=True,
+                    decided_at__isnull=True,
+                )
+                | (
+                    ~Q(status=CorrectionStatus.PENDING)
+                    & Q(decided_by__isnull=False, decided_at__isnull=False)
+                ),
+                name="correction_decided_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verdict_id}: {', '.join(self.changes)} ({self.status})"

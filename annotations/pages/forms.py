@@ -93,8 +93,14 @@ class VerdictForm(forms.Form):
         assume_scheme="https",
     )
 
-    def __init__(self, *args, ratings: list[Rating], **kwargs) -> None:
+    def __init__(self, *args, ratings: list[Rating], correcting: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if correcting:  # a published verdict's correction says what it corrects, and why
+            self.fields["note"] = forms.CharField(
+                label=_("What is corrected, and why"),
+                max_length=10_000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         field = self.fields["rating"]
         field.queryset = Rating.objects.filter(pk__in=[r.pk for r in ratings])
         field.empty_label = None

@@ -35,7 +35,7 @@ from annotations import (
     verdict_statuses,
     verdicting,
 )
-from annotations.choices import Anchor, Label, LinkKind, Stance, Status, VerdictStatus
+from annotations.choices import Anchor, CorrectionStatus, Label, LinkKind, Stance, Status
 from annotations.linking import LINK_SHAPES
 from annotations.models import Annotation, Article, Assignment, Fetch, Project, Verdict
 from annotations.pages.forms import ArticleForm, ArticleFromUrlForm, VerdictForm
@@ -291,11 +291,50 @@ def claim_verdict(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+PROPOSE = "propose_correction"
+CORRECTION_STEP = "correction_"  # a step's name with this prefix acts on the pending correction
+
+
+def _verdict_post(
+    request: HttpRequest, verdict: Verdict, form: VerdictForm | None, initial: dict[str, Any]
+) -> bool:
+    """Take the posted step, change or correction; whether it was done (else the form or the
+    messages say why)."""
+    user, step, note = request.user, request.POST.get("step", ""), request.POST.get("note", "")
+    if step in verdict_statuses.TRANSITIONS:
+        verdicting.perform(step, verdict=verdict, user=user, note=note)
+        return True
+    if step.startswith(CORRECTION_STEP) and (
+        step.removeprefix(CORRECTION_STEP) in verdict_statuses.CORRECTION_STEPS
+    ):
+        pending = verdicting.pending_correction(verdict)
+        if pending is None or str(pending.pk) != request.POST.get("correction"):
+            raise ValidationError(_("That correction was decided meanwhile."))
+        verdicting.decide_correction(
+            step.removeprefix(CORRECTION_STEP), correction=pending, user=user, note=note
+        )
+        return True
+    if form is None or not form.is_bound or not form.is_valid():
+        return False
+    changes = {k: v for k, v in form.cleaned_data.items() if k != "note" and v != initial.get(k)}
+    if step == PROPOSE:
+        verdicting.propose_correction(
+            user=user, verdict=verdict, changes=changes, note=form.cleaned_data.get("note", "")
+        )
+        messages.success(request, _("Correction proposed: another reviewer decides it."))
+    else:
+        if changes:
+            verdicting.change(user=user, verdict=verdict, changes=changes)
+        messages.success(request, _("Saved."))
+    return True
+
+
 @role_required
 @require_http_methods(["GET", "POST"])
 def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A verdict: its fields (editable by its author while drafted, by those who publish once
-    published), the review steps open to you, its history, and its ClaimReview snippet."""
+    """A verdict: its fields (editable by its author while drafted; once published, changed
+    by a correction another reviewer approves), the review steps open to you, its history,
+    and its ClaimReview snippet."""
     verdict = get_object_or_404(
         Verdict.objects.visible_to(request.user).select_related(
             "project", "rating", "claim__article", "author", "approved_by"
@@ -303,39 +342,51 @@ def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     user = request.user
-    editable = (verdict.status in verdict_statuses.EDITABLE and verdict.author_id == user.pk) or (
-        verdict.status in verdict_statuses.CORRECTABLE
-        and permissions.can_publish_verdict(user, verdict.project)
+    pending = verdicting.pending_correction(verdict)
+    correcting = (
+        pending is None
+        and verdict.status in verdict_statuses.CORRECTABLE
+        and permissions.can_propose_correction(user, verdict)
     )
+    editable = verdict.status in verdict_statuses.EDITABLE and verdict.author_id == user.pk
     scale = verdicting.ratings(verdict.project)
     initial = {name: getattr(verdict, name) for name in verdicting.FIELDS}
-    form = VerdictForm(initial=initial, ratings=scale) if editable else None
+    form = None
+    filling = request.method == "POST" and request.POST.get("step", "") in ("", PROPOSE)
+    if editable or correcting:
+        data = request.POST if filling else None
+        form = VerdictForm(
+            data,
+            initial=initial,
+            ratings=scale,
+            correcting=correcting,
+            auto_id="correction_%s" if correcting else "id_%s",  # the steps' note is id_note
+        )
     if request.method == "POST":
-        step = request.POST.get("step", "")
         try:
-            if step in verdict_statuses.TRANSITIONS:
-                verdicting.perform(
-                    step, verdict=verdict, user=user, note=request.POST.get("note", "")
-                )
+            if _verdict_post(request, verdict, form, initial):
                 return redirect("verdict-detail", pk=verdict.pk)
-            if editable:
-                form = VerdictForm(request.POST, ratings=scale)
-                if form.is_valid():
-                    changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
-                    if changes:
-                        verdicting.change(user=user, verdict=verdict, changes=changes)
-                    messages.success(request, _("Saved."))
-                    return redirect("verdict-detail", pk=verdict.pk)
         except ValidationError as exc:
-            if form is not None and step not in verdict_statuses.TRANSITIONS:
+            if form is not None and filling:
                 _form_errors(form, exc)
             else:
                 messages.error(request, "; ".join(exc.messages))
         except PermissionDenied as exc:
             messages.error(request, str(exc))
     snippet = None
-    if verdict.status == VerdictStatus.PUBLISHED:
+    if verdict.status == verdict_statuses.LIVE:
         snippet = claimreview.embed(verdicting.document(verdict))
+    labels = {name: field.label for name, field in VerdictForm(ratings=scale).fields.items()}
+    corrections = verdicting.corrections(verdict)
+    for correction in corrections:  # each change under the words the form uses for its field
+        correction.shown = [
+            (labels.get(name, name), change["from"], change["to"])
+            for name, change in correction.changes.items()
+        ]
+    pending = next((c for c in corrections if c.status == CorrectionStatus.PENDING), None)
+    events = verdict.events.select_related("actor")
+    history = [(event.created_at, "step", event) for event in events]
+    history += [(c.proposed_at, "correction", c) for c in corrections]
     return render(
         request,
         "annotations/verdict.html",
@@ -343,8 +394,11 @@ def verdict_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "claim": verdict.claim,
             "verdict": verdict,
             "form": form,
+            "correcting": correcting,
+            "correction": pending,
+            "correction_steps": verdicting.correction_steps(pending, user) if pending else [],
             "steps": verdicting.available(verdict, user),
-            "events": verdict.events.select_related("actor"),
+            "history": [(kind, item) for _when, kind, item in sorted(history, key=lambda h: h[0])],
             "evidence": verdicting.evidence(verdict.claim),
             "snippet": snippet,
             "problems": verdicting.publishing_problems(verdict),
