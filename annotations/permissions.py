@@ -248,10 +248,10 @@ def can_propose_correction(user: User, verdict: Any) -> bool:
     return can_draft_verdict(user, verdict)
 
 
-def can_decide_correction(user: User, verdict: Any, proposed_by_id: int) -> bool:
+def can_decide_correction(user: User, correction: Any) -> bool:
     """A correction is approved or rejected by a reviewer of the verdict's project who did not
     propose it."""
-    return proposed_by_id != user.pk and is_reviewer(user, verdict)
+    return correction.proposed_by_id != user.pk and is_reviewer(user, correction.verdict)
 
 
 def can_review_annotation(user: User, annotation: Any) -> bool:
@@ -276,6 +276,8 @@ ACTIONS = {
     "draft_verdict": can_draft_verdict,
     "decide_verdict": can_decide_verdict,
     "publish_verdict": can_publish_verdict,
+    "propose_correction": can_propose_correction,
+    "decide_correction": can_decide_correction,
 }
 
 

@@ -415,9 +415,7 @@ def _check_correction_step(
         raise PermissionDenied(
             _("Only who proposed a correction can %(step)s it.") % {"step": step.verb}
         )
-    if step.actor == "reviewer" and not permissions.can_decide_correction(
-        user, verdict, correction.proposed_by_id
-    ):
+    if step.actor == "reviewer" and not permissions.can_decide_correction(user, correction):
         if correction.proposed_by_id == user.pk:
             raise PermissionDenied(
                 _("You cannot %(step)s your own correction: another reviewer must.")

@@ -28,6 +28,7 @@ from annotations.models import (
     Project,
     ReviewEvent,
     Verdict,
+    VerdictCorrection,
     VerdictEvent,
 )
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, UserFactory
@@ -153,6 +154,12 @@ def _project_with_work(slug: str, *, blind: bool, people: dict, users: dict) -> 
         from_status=VerdictStatus.DRAFTED,
         to_status=VerdictStatus.SUBMITTED,
     )
+    VerdictCorrection.objects.create(
+        verdict=verdict,
+        changes={"summary": {"from": "A claim", "to": "A claim, corrected"}},
+        note="Wording",
+        proposed_by=second,
+    )
     return work
 
 
@@ -236,3 +243,11 @@ def test_verdict_actions_are_in_the_same_table(world):
     assert not author.has_perm("annotations.publish_verdict", verdict)
     assert permissions.can(author, "draft_verdict", verdict.project)
     assert not permissions.can(fresh("outsider"), "draft_verdict", verdict.project)
+
+
+def test_a_correction_is_decided_by_a_reviewer_who_did_not_propose_it(world):
+    correction = VerdictCorrection.objects.get(verdict__project__slug="desk")
+    assert permissions.can(fresh("reviewer"), "decide_correction", correction)
+    assert not permissions.can(fresh("other"), "decide_correction", correction)  # proposer
+    assert not permissions.can(fresh("outsider"), "decide_correction", correction)
+    assert permissions.can(fresh("other"), "propose_correction", correction.verdict)

@@ -160,6 +160,8 @@ class VerdictCorrection(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True, max_length=10_000)
 
+    objects = ThroughVerdict.as_manager()
+
     class Meta:
         ordering = ["proposed_at", "id"]
         constraints = [
