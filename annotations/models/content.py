@@ -56,7 +56,25 @@ class WebURLField(models.URLField):
         return name, "annotations.models.WebURLField", args, kwargs  # where migrations find it
 
 
+# The articles identified by their title and text: those with no address of their own.
+WITHOUT_ADDRESS = Q(canonical_url="", source_url="")
+
+
 class Article(models.Model):
+    """A text the desk annotates, in one project.
+
+    What makes two articles the same depends on where the text came from:
+
+    - An article with an address (its canonical URL, or the URL it was found at, pasted or
+      imported from) is that page: adding the address again opens it (one per canonical URL and
+      project, in the database too). The same title and text at two addresses are two articles:
+      syndication is normal in news, each page has its own annotations, corrections and history,
+      and a correction of one never fails because it now reads like the other. The desk is told
+      instead (`duplicates()`): on the fetch row, the revision's note and the article page.
+    - An article without an address (pasted or imported text) has nothing but its words: the
+      same title and text twice in one project is the same article, refused in the database.
+    """
+
     project = models.ForeignKey(
         "annotations.Project", on_delete=models.PROTECT, related_name="articles"
     )
@@ -99,10 +117,12 @@ class Article(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A re-import of the same text under the same title is the same article (two
-            # projects may each hold it).
+            # Without an address, the same title and text is the same article (two projects
+            # may each hold it); with one, the address says which article it is.
             models.UniqueConstraint(
-                fields=["project", "body_hash", "title"], name="article_unique_text"
+                fields=["project", "body_hash", "title"],
+                condition=WITHOUT_ADDRESS,
+                name="article_unique_text",
             ),
             models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
@@ -162,6 +182,19 @@ class Article(models.Model):
             raise ValidationError(
                 {"body": "A correction is a new revision: use the article page's Update text."}
             )
+
+    @property
+    def has_address(self) -> bool:
+        """Whether a page's address identifies the article (else its title and text do)."""
+        return bool(self.canonical_url or self.source_url)
+
+    def duplicates(self, body: str | None = None) -> models.QuerySet[Article]:
+        """Other articles of the project with this title and text (or with `body`, a text it is
+        about to have): the same story at another address, which the desk should know of."""
+        text_hash = self.body_hash if body is None else anchoring.body_hash(body)
+        return Article.objects.filter(
+            project_id=self.project_id, title=self.title, body_hash=text_hash
+        ).exclude(pk=self.pk)
 
 
 class ArticleRevision(models.Model):
