@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,8 +33,8 @@ class VerdictEventInline(ReadOnlyInline):
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
     readonly_fields = fields
     show_change_link = False
-    verbose_name = "review step"
-    verbose_name_plural = "review history"
+    verbose_name = gettext_lazy("review step")
+    verbose_name_plural = gettext_lazy("review history")
 
 
 @admin.register(Verdict)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotations import anchoring, linking
 from annotations.choices import Anchor, Label, LinkKind, Origin, Stance, Status
@@ -115,6 +116,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("article")
+        verbose_name_plural = gettext_lazy("articles")
         ordering = ["-created_at", "-id"]
         constraints = [
             # Without an address, the same title and text is the same article (two projects
@@ -216,6 +219,8 @@ class ArticleRevision(models.Model):
     orphaned = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = gettext_lazy("article revision")
+        verbose_name_plural = gettext_lazy("article revisions")
         ordering = ["article", "number"]
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_number_once"),
@@ -282,6 +287,8 @@ class Annotation(models.Model):
     objects = AnnotationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("annotation")
+        verbose_name_plural = gettext_lazy("annotations")
         ordering = ["article_id", "start", "end", "id"]
         permissions = [
             ("review_annotation", "Can review annotations of other authors"),
@@ -388,7 +395,8 @@ class Evidence(models.Model):
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "evidence"
+        verbose_name = gettext_lazy("evidence")
+        verbose_name_plural = gettext_lazy("evidence")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=_HTTP_URL, name="evidence_url_http"),
@@ -414,6 +422,8 @@ class EvidenceLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = gettext_lazy("evidence link")
+        verbose_name_plural = gettext_lazy("evidence links")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -457,6 +467,8 @@ class AnnotationLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = gettext_lazy("annotation link")
+        verbose_name_plural = gettext_lazy("annotation links")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "target"], name="annotation_link_once"),
@@ -501,6 +513,8 @@ class ReviewEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = gettext_lazy("review event")
+        verbose_name_plural = gettext_lazy("review events")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -530,9 +544,9 @@ class ReviewQueue(Annotation):
     """Submitted annotations as reviewers work them in admin."""
 
     class Meta:
+        verbose_name = gettext_lazy("annotation awaiting review")
+        verbose_name_plural = gettext_lazy("review queue")
         proxy = True
-        verbose_name = "annotation awaiting review"
-        verbose_name_plural = "review queue"
 
 
 class IdempotencyRecord(models.Model):
@@ -551,6 +565,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("idempotency record")
+        verbose_name_plural = gettext_lazy("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
         ]

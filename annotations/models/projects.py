@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotations.choices import AssignmentState, Role
 from annotations.models.content import WebURLField
@@ -48,6 +49,8 @@ class Project(models.Model):
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("project")
+        verbose_name_plural = gettext_lazy("projects")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -72,6 +75,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = gettext_lazy("membership")
+        verbose_name_plural = gettext_lazy("memberships")
         ordering = ["project", "user", "role"]
         constraints = [
             models.UniqueConstraint(fields=["project", "user", "role"], name="membership_once"),
@@ -109,6 +114,8 @@ class Assignment(models.Model):
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("assignment")
+        verbose_name_plural = gettext_lazy("assignments")
         ordering = ["due_on", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["article", "annotator"], name="assignment_once"),
@@ -149,6 +156,8 @@ class ArticleAgreement(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("article agreement")
+        verbose_name_plural = gettext_lazy("article agreements")
         indexes = [models.Index(fields=["project", "score"], name="agreement_lowest_first")]
 
     def __str__(self) -> str:
@@ -179,6 +188,8 @@ class Adjudication(models.Model):
     history = History(excluded_fields=["rejected"])
 
     class Meta:
+        verbose_name = gettext_lazy("adjudication")
+        verbose_name_plural = gettext_lazy("adjudications")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
