@@ -232,7 +232,7 @@ def test_every_string_marked_in_python_has_its_spanish():
         for path in sorted((ROOT / folder).rglob("*.py")):
             if "migrations" not in path.parts:
                 calls += literal_calls(path.read_text(encoding="utf-8"))
-    assert len(calls) > 300
+    assert len(calls) > 200
     assert untranslated(calls, catalog) == []
 
 
@@ -241,7 +241,7 @@ def test_every_string_marked_in_templates_has_its_spanish():
     calls = []
     for path in sorted((ROOT / "templates").rglob("*.html")):
         calls += template_calls(path.read_text(encoding="utf-8"))
-    assert len(calls) > 300
+    assert len(calls) > 200
     assert untranslated(calls, catalog) == []
 
 
