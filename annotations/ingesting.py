@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 
 import feedparser
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -36,7 +37,7 @@ from annotations import (
     permissions,
     revising,
 )
-from annotations.choices import FetchReason, FetchState
+from annotations.choices import FetchReason, FetchState, Role
 from annotations.models import Article, Feed, FeedItem, Fetch, Project, http_url_validator
 
 try:  # Django 6 has the tasks framework built in; 5.2 has its backport.
@@ -133,9 +134,9 @@ def run_fetch(fetch_id: int) -> str:
 def failure_message(exc: Exception) -> str:
     """Say in words why a fetch failed: the desk reads it on the fetch row, where an
     exception's class name would tell them nothing."""
-    if isinstance(exc, (fetching.FetchError, revising.RevisionConflict)):
-        return str(exc)
-    if isinstance(exc, extracting.NothingExtracted):
+    if isinstance(
+        exc, (fetching.FetchError, extracting.NothingExtracted, revising.RevisionConflict)
+    ):
         return str(exc)
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
@@ -264,7 +265,7 @@ def _compare(fetch: Fetch, found: extracting.Extracted) -> str:
     text = anchoring.normalise_body(found.text)
     if anchoring.body_hash(text) == article.body_hash:
         return "unchanged"
-    user = fetch.requested_by or article.created_by
+    user = _corrector(fetch, article)
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     note = _("Re-fetched %(when)s: the page changed") % {"when": when}
     other = article.duplicates(text).first()
@@ -272,6 +273,23 @@ def _compare(fetch: Fetch, found: extracting.Extracted) -> str:
         note += _("; it now has the same title and text as article %(id)s") % {"id": other.pk}
     revision = revising.add_revision(user=user, article=article, body=text, note=note)
     return f"changed: revision {revision.number}" + _same_story(other)
+
+
+def _corrector(fetch: Fetch, article: Article) -> Any:
+    """Who records a re-fetched correction: whoever asked for the fetch, else whoever added the
+    article, else one of the project's managers. A correction is never lost because the person
+    who once added the page has left the project."""
+    managers = (
+        get_user_model()
+        .objects.filter(memberships__project_id=article.project_id, memberships__role=Role.MANAGER)
+        .order_by("pk")
+    )
+    for user in (fetch.requested_by, article.created_by, *managers):
+        if user is not None and permissions.can_revise(user, article):
+            return user
+    raise PermissionDenied(
+        _("Nobody who may correct this project’s articles is left to record it.")
+    )
 
 
 # Feeds -----------------------------------------------------------------------------------

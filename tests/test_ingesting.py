@@ -493,3 +493,25 @@ def test_an_unexpected_failure_is_said_in_words_and_logged(web, desk, monkeypatc
     assert "RuntimeError" not in fetch.error and "unexpectedly" not in fetch.error
     assert fetch.error.endswith(".") and "log" in fetch.error
     assert any(r.exc_info and "lxml went away" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_a_correction_is_stored_when_whoever_added_the_page_has_left(web, desk):
+    """The schedule re-fetches in the name of whoever added the article; once they have left
+    the project, one of its managers records the correction instead of it being lost."""
+    project, editor = desk
+    page = (web.site.routes["/news/bridge.html"][2]).decode()
+    web.site.serve_text("/news/live.html", page)
+    _, fetch = add(desk, web.url("/news/live.html"), tracked=True)
+    work()
+    article = Fetch.objects.get(pk=fetch.pk).article
+    chief = factories.UserFactory(username="desk-chief")
+    project.memberships.create(user=chief, role=Role.MANAGER)
+    project.memberships.filter(user=editor).delete()
+    web.site.serve_text("/news/live.html", page.replace("12 per cent", "14 per cent"))
+    assert ingesting.enqueue_due(timezone.now() + dt.timedelta(hours=25)) == (0, 1)
+    work()
+    refetch = Fetch.objects.get(reason="refetch")
+    assert (refetch.state, refetch.outcome) == (FetchState.DONE, "changed: revision 2"), (
+        refetch.error
+    )
+    assert article.revisions.get(number=2).created_by == chief
