@@ -4,9 +4,9 @@ per paragraph with selections and offsets still exact."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotations.models import Annotation
+from annotations.models import Annotation, AnnotationLink
 from tests.e2e.helpers import _TEXT_BOX, log_in
-from tests.factories import ArticleFactory, annotator
+from tests.factories import AnnotationFactory, ArticleFactory, annotator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,3 +87,21 @@ def test_arabic_lines_run_right_to_left_and_offsets_stay_exact(
     # Drawn back over the text, the highlight covers exactly those words.
     expect(page.locator("#article-body mark.hl")).to_have_text(denied)
     page.screenshot(path=artifacts / "arabic-rtl.png")
+
+
+def test_the_card_says_who_links_to_it_in_spanish(page: Page, live_server, writer):
+    """The card of a claim lists the attribution that attributes it in the user's language."""
+    story = ArticleFactory(body="The bridge opens in May, according to the council.")
+    claim = AnnotationFactory(article=story, author=writer, label="claim", start=0, length=23)
+    source = AnnotationFactory(
+        article=story, author=writer, label="attribution", start=25, length=24
+    )
+    AnnotationLink.objects.create(source=source, target=claim, kind="attributes")
+    log_in(page, live_server.url, "writer")
+    page.goto(f"{live_server.url}/articles/{story.pk}/")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("body.js-ready")).to_have_count(1)
+    page.locator("#article-body").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#card")).to_contain_text("atribuye esta anotación")
+    expect(page.locator("#card")).not_to_contain_text(" this")

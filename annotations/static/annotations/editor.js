@@ -419,7 +419,7 @@ function linkSection(a, editable) {
               class: "remove",
               onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/links/${link.target}/`, current.version)),
             },
-            "Remove",
+            _("Remove"),
           )
         : null,
     );
@@ -433,7 +433,7 @@ function linkSection(a, editable) {
         h("button", { type: "button", class: "linklike", onclick: () => select(other.id, { scroll: true }) }, `${labelName(other.label)} “${shorten(other.quote, 50)}”`),
         " ",
         h("em", {}, (data.linkKinds[other.links.find((l) => l.target === a.id).kind] || "").toLowerCase()),
-        " this",
+        ` ${_("this annotation")}`,
       ),
     );
   if (!shapes.length && !outgoing.length && !incoming.length) return null;
