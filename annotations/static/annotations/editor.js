@@ -332,7 +332,7 @@ function evidenceSection(a, editable) {
               "aria-label": fmt(_("Remove evidence %(title)s"), { title: e.title }),
               onclick: () => mutate(a.id, (current) => api.delete(`annotations/${a.id}/evidence/${e.evidence}/`, current.version)),
             },
-            "Remove",
+            _("Remove"),
           )
         : null,
     ),
@@ -382,7 +382,7 @@ function evidenceForm(a) {
     event.preventDefault();
     for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
     if (!stance.value) {
-      form.querySelector('.field-error[data-for="stance"]').textContent = "Choose whether the source supports, refutes or gives context.";
+      form.querySelector('.field-error[data-for="stance"]').textContent = _("Choose whether the source supports, refutes or gives context.");
       stance.focus();
       return;
     }
