@@ -183,7 +183,11 @@ class Article(models.Model):
         stored = Article.objects.filter(pk=self.pk).values_list("body", flat=True).first()
         if stored is not None and stored != anchoring.normalise_body(self.body):
             raise ValidationError(
-                {"body": "A correction is a new revision: use the article page's Update text."}
+                {
+                    "body": gettext_lazy(
+                        "A correction is a new revision: use the article page’s Update text."
+                    )
+                }
             )
 
     @property
