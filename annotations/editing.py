@@ -25,6 +25,7 @@ from annotations.models import (
     Project,
     history,
 )
+from annotations.models.content import WITHOUT_ADDRESS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -60,32 +61,51 @@ def _resolve_span(
 
 
 def create_article(*, user: AbstractBaseUser, project: Project, **fields: Any) -> Article:
-    """Store a new article in a project; its text is normalised, and the same title and text
-    twice in one project is refused."""
+    """Store a new article in a project; its text is normalised, and an article the project
+    already holds (the same address, or without one the same title and text) is refused."""
     if not permissions.can_create_article(user, project):
         raise PermissionDenied(_("You may not add articles to %(project)s.") % {"project": project})
     article = Article(created_by=user, project=project, **fields)
     article.body = anchoring.normalise_body(article.body)
     if not article.body:
         raise ValidationError({"body": _("The article text is empty.")})
-    existing = Article.objects.filter(
-        project=project, title=article.title.strip(), body_hash=anchoring.body_hash(article.body)
-    ).first()
-    if existing is not None:
-        raise ValidationError(
-            {
-                "body": _("An article with this title and text already exists (id %(id)s).")
-                % {"id": existing.pk}
-            }
-        )
+    _refuse_held(project, article)
     try:
         with transaction.atomic():
             article.save()
     except IntegrityError as exc:  # a concurrent request stored the same article first
-        raise ValidationError(
-            {"body": _("An article with this title and text already exists.")}
-        ) from exc
+        raise ValidationError({"body": _("The project already has this article.")}) from exc
     return article
+
+
+def _refuse_held(project: Project, article: Article) -> None:
+    """Refuse an article the project already holds, by the identity Article's docstring sets:
+    its address when it has one, else its title and text."""
+    held = Article.objects.filter(project=project)
+    if article.has_address:
+        for field in ("canonical_url", "source_url"):
+            url = getattr(article, field)
+            same = held.at_address(normalise_url(url)).first() if url else None
+            if same is not None:
+                raise ValidationError(
+                    {
+                        field: _("The project already has the article at this address (id %(id)s).")
+                        % {"id": same.pk}
+                    }
+                )
+        return
+    same = held.filter(
+        WITHOUT_ADDRESS,
+        title=article.title.strip(),
+        body_hash=anchoring.body_hash(article.body),
+    ).first()
+    if same is not None:
+        raise ValidationError(
+            {
+                "body": _("An article with this title and text already exists (id %(id)s).")
+                % {"id": same.pk}
+            }
+        )
 
 
 def _check_choice(field: str, value: str, choices: type[Label] | type[Stance]) -> None:

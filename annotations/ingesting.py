@@ -15,19 +15,29 @@ minutes on; anything else fails at once with its reason on the Fetch row, which 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import feedparser
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotations import anchoring, editing, extracting, fetching, inputs, permissions, revising
-from annotations.choices import FetchReason, FetchState
+from annotations import (
+    anchoring,
+    concurrency,
+    editing,
+    extracting,
+    fetching,
+    inputs,
+    permissions,
+    revising,
+)
+from annotations.choices import FetchReason, FetchState, Role
 from annotations.models import Article, Feed, FeedItem, Fetch, Project, http_url_validator
 
 try:  # Django 6 has the tasks framework built in; 5.2 has its backport.
@@ -37,6 +47,8 @@ except ImportError:  # pragma: no cover - the backport, on Django 5.2
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
 BACKOFF_SECONDS = 60  # then 4x per attempt: 1, 4, 16 minutes
@@ -55,12 +67,7 @@ def clean_url(url: str, field: str = "url") -> str:
 
 def existing_article(project: Project, url: str) -> Article | None:
     """The project's article for this page, found by its canonical or source URL."""
-    return (
-        Article.objects.filter(project=project)
-        .filter(Q(canonical_url=url) | Q(source_url=url))
-        .order_by("pk")
-        .first()
-    )
+    return Article.objects.filter(project=project).at_address(url).first()
 
 
 def add_url(
@@ -112,16 +119,43 @@ def fetch_job(fetch_id: int) -> str:
 
 def run_fetch(fetch_id: int) -> str:
     """Run a queued fetch. Whatever happens, the row ends done, failed or queued again: an
-    unexpected error fails it with its name (and still fails the job, for admin to show)."""
+    error nobody foresaw fails it with a sentence the desk can read, is logged with its
+    traceback for the administrators, and still fails the job (admin shows it)."""
     try:
         return _run(fetch_id)
     except Exception as exc:
+        logger.exception("Fetch %s failed", fetch_id)
         Fetch.objects.filter(pk=fetch_id, state=FetchState.RUNNING).update(
-            state=FetchState.FAILED,
-            error=_("The fetch failed unexpectedly (%(error)s).") % {"error": type(exc).__name__},
-            finished_at=timezone.now(),
+            state=FetchState.FAILED, error=failure_message(exc), finished_at=timezone.now()
         )
         raise
+
+
+def failure_message(exc: Exception) -> str:
+    """Say in words why a fetch failed: the desk reads it on the fetch row, where an
+    exception's class name would tell them nothing."""
+    if isinstance(
+        exc, (fetching.FetchError, extracting.NothingExtracted, revising.RevisionConflict)
+    ):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    if isinstance(exc, PermissionDenied):
+        return str(exc) or _("Nobody who may add or correct articles asked for this page.")
+    if isinstance(exc, IntegrityError):
+        return _(
+            "The article could not be stored: it clashes with an article the project already "
+            "holds. Nothing was changed."
+        )
+    if isinstance(exc, (concurrency.Busy, DatabaseError)):
+        return _(
+            "The database was busy or unreachable while storing the article. Nothing was "
+            "changed: fetch it again later."
+        )
+    return _(
+        "Something went wrong inside the workbench while storing this page. Nothing was "
+        "changed; the details are in the server log for the administrators."
+    )
 
 
 def _run(fetch_id: int) -> str:
@@ -146,15 +180,14 @@ def _run(fetch_id: int) -> str:
             return _retry_later(fetch, exc.message)
         return _fail(fetch, exc.message)
     except extracting.NothingExtracted as exc:
-        return _fail(fetch, str(exc))
+        return _fail(fetch, failure_message(exc))
     try:
         if fetch.reason == FetchReason.REFETCH:
             outcome = _compare(fetch, found)
         else:
             outcome = _add(fetch, found)
     except (ValidationError, PermissionDenied) as exc:
-        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        return _fail(fetch, message)
+        return _fail(fetch, failure_message(exc))
     fetch.state = FetchState.DONE
     fetch.outcome = outcome
     fetch.error = ""
@@ -211,7 +244,13 @@ def _add(fetch: Fetch, found: extracting.Extracted) -> str:
         fetch.article = existing_article(project, canonical)
         return "existing"
     fetch.article = article
-    return "added"
+    return "added" + _same_story(article.duplicates().first())
+
+
+def _same_story(other: Article | None) -> str:
+    """What the fetch row adds when the article's title and text are another's of the project:
+    kept (an address is its own article), and said, for the desk to decide."""
+    return f"; the same title and text as article {other.pk}" if other is not None else ""
 
 
 def _next_refetch() -> dt.datetime:
@@ -226,15 +265,31 @@ def _compare(fetch: Fetch, found: extracting.Extracted) -> str:
     text = anchoring.normalise_body(found.text)
     if anchoring.body_hash(text) == article.body_hash:
         return "unchanged"
-    user = fetch.requested_by or article.created_by
+    user = _corrector(fetch, article)
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    revision = revising.add_revision(
-        user=user,
-        article=article,
-        body=text,
-        note=_("Re-fetched %(when)s: the page changed") % {"when": when},
+    note = _("Re-fetched %(when)s: the page changed") % {"when": when}
+    other = article.duplicates(text).first()
+    if other is not None:
+        note += _("; it now has the same title and text as article %(id)s") % {"id": other.pk}
+    revision = revising.add_revision(user=user, article=article, body=text, note=note)
+    return f"changed: revision {revision.number}" + _same_story(other)
+
+
+def _corrector(fetch: Fetch, article: Article) -> Any:
+    """Who records a re-fetched correction: whoever asked for the fetch, else whoever added the
+    article, else one of the project's managers. A correction is never lost because the person
+    who once added the page has left the project."""
+    managers = (
+        get_user_model()
+        .objects.filter(memberships__project_id=article.project_id, memberships__role=Role.MANAGER)
+        .order_by("pk")
     )
-    return f"changed: revision {revision.number}"
+    for user in (fetch.requested_by, article.created_by, *managers):
+        if user is not None and permissions.can_revise(user, article):
+            return user
+    raise PermissionDenied(
+        _("Nobody who may correct this project’s articles is left to record it.")
+    )
 
 
 # Feeds -----------------------------------------------------------------------------------

@@ -294,14 +294,30 @@ class ArticleQuerySet(models.QuerySet):
         counts |= {f"n_{status}": count(status=status) for status in Status.values}
         return self.annotate(n_annotations=count(), **counts)
 
-    def corrected_since_annotated_by(self, user: User) -> ArticleQuerySet:
-        """Articles corrected (a new revision, typed in or caught by a re-fetch) after the user
-        first annotated them, latest correction first, with `corrected_at` and its `note`."""
+    def at_address(self, url: str) -> ArticleQuerySet:
+        """The articles a page's address identifies: by canonical or source URL, oldest first."""
+        return self.filter(Q(canonical_url=url) | Q(source_url=url)).order_by("pk")
+
+    def _with_latest_correction(self) -> ArticleQuerySet:
+        """Corrected articles (a new revision, typed in or caught by a re-fetch), latest
+        correction first, with `corrected_at` and its `correction` note."""
         latest = (
             related(self.model, "revisions")
             .objects.filter(article=OuterRef("pk"))
             .order_by("-number")
         )
+        return (
+            self.filter(revision__gt=1)
+            .annotate(
+                corrected_at=Subquery(latest.values("created_at")[:1]),
+                correction=Subquery(latest.values("note")[:1]),
+            )
+            .order_by("-corrected_at")
+        )
+
+    def corrected_since_annotated_by(self, user: User) -> ArticleQuerySet:
+        """Articles corrected after the user first annotated them, latest correction first,
+        with `corrected_at` and its `correction` note."""
         mine = (
             related(self.model, "annotations")
             .objects.filter(article=OuterRef("pk"), author=user)
@@ -309,15 +325,17 @@ class ArticleQuerySet(models.QuerySet):
             .values("created_at")[:1]
         )
         return (
-            self.filter(revision__gt=1)
-            .annotate(
-                corrected_at=Subquery(latest.values("created_at")[:1]),
-                correction=Subquery(latest.values("note")[:1]),
-                first_mine=Subquery(mine),
-            )
+            self._with_latest_correction()
+            .annotate(first_mine=Subquery(mine))
             .filter(first_mine__isnull=False, corrected_at__gt=F("first_mine"))
-            .order_by("-corrected_at")
         )
+
+    def corrected_in_projects_managed_by(self, user: User) -> ArticleQuerySet:
+        """Corrected articles of the projects the user manages, latest correction first: the
+        managers decide what a correction (or a story that now duplicates another) means for
+        the desk."""
+        managed = permissions.roles(user).projects(permissions.MANAGES)
+        return self._with_latest_correction().filter(project__in=managed)
 
     def with_visible_annotations(self, user: User) -> ArticleQuerySet:
         """Prefetch, as `visible_annotations`, the annotations the user may see, in text order."""

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from annotations import anchoring, concurrency, permissions, reanchoring, statuses, workflow
 from annotations.choices import Anchor
 from annotations.models import Annotation, Article, ArticleRevision
+from annotations.models.content import WITHOUT_ADDRESS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -77,6 +78,7 @@ def add_revision(
             raise RevisionConflict(expected=expected_revision, current=locked.revision)
         if anchoring.body_hash(body) == locked.body_hash:
             raise ValidationError({"body": _("The text is the same as the current revision’s.")})
+        _refuse_same_as_another(locked, body)
         number = locked.revision + 1
         annotations = list(
             Annotation.objects.select_for_update(of=("self",)).filter(article=locked).order_by("pk")
@@ -125,6 +127,24 @@ def add_revision(
                 % {"number": number, "what_now": _what_now(annotation)},
             )
     return revision
+
+
+def _refuse_same_as_another(article: Article, body: str) -> None:
+    """An article without an address is its title and text (Article's docstring): a correction
+    may not make it another one. With an address it may; the caller tells the desk."""
+    if article.has_address:
+        return
+    other = article.duplicates(body).filter(WITHOUT_ADDRESS).first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "body": _(
+                    "Article %(id)s already has this title and text: a correction cannot make "
+                    "this article the same as another."
+                )
+                % {"id": other.pk}
+            }
+        )
 
 
 def _what_now(annotation: Annotation) -> str:

@@ -5,8 +5,10 @@ the background worker with its retries, and every SSRF case."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
+import trafilatura
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -411,3 +413,105 @@ def test_import_urls_names_a_bad_line_and_queues_nothing(web, desk, tmp_path):
     listing.write_text(f"{web.url('/news/bridge.html')}\n\n{web.url('/news/noticia.html')}\n")
     call_command("import_urls", str(listing), "--project=desk", "--as=editor", "--now")
     assert Article.objects.count() == 2
+
+
+def _syndicated(page: str, canonical: str) -> str:
+    """The same story as another site carries it: its own address, the same title and text."""
+    return page.replace('href="/news/harbour-bridge"', f'href="{canonical}"')
+
+
+def test_a_correction_that_makes_the_story_another_articles_is_stored_and_said(web, desk, client):
+    """Syndication: a wire's copy is corrected into the very text the desk holds from another
+    address. The revision is stored, and the fetch row and the article page say so."""
+    project, editor = desk
+    page = (web.site.routes["/news/bridge.html"][2]).decode()
+    _, original = add(desk, web.url("/news/bridge.html"))
+    web.site.serve_text(
+        "/wire/bridge.html",
+        _syndicated(page, "/wire/harbour-bridge").replace("12 per cent", "11 per cent"),
+    )
+    _, copy = add(desk, web.url("/wire/bridge.html"), tracked=True)
+    work()
+    original, copy = (Fetch.objects.get(pk=f.pk).article for f in (original, copy))
+    assert original != copy and copy.title == original.title and copy.body != original.body
+    manager = factories.UserFactory(username="desk-chief")
+    project.memberships.create(user=manager, role=Role.MANAGER)
+    start = copy.body.index("budget had grown by 11 per cent")
+    claim = factories.AnnotationFactory(
+        article=copy, author=editor, start=start, length=len("budget had grown by 11 per cent")
+    )
+    # The wire corrects its copy: it is now word for word the article the desk already has.
+    web.site.serve_text("/wire/bridge.html", _syndicated(page, "/wire/harbour-bridge"))
+    ingesting.refetch(user=editor, article=copy)
+    work()
+    refetch = Fetch.objects.get(reason="refetch")
+    assert refetch.state == FetchState.DONE, refetch.error
+    assert refetch.outcome.startswith("changed: revision 2")
+    assert f"article {original.pk}" in refetch.outcome
+    copy.refresh_from_db()
+    assert (copy.revision, copy.body) == (2, original.body)
+    claim.refresh_from_db()
+    assert claim.anchor == "proposed" or claim.quote != "budget had grown by 11 per cent"
+    # The annotator and the project's manager are told, on My work.
+    for person in (editor, manager):
+        client.force_login(person)
+        told = client.get("/work/").content.decode()
+        assert copy.title in told and "revision 2" in told
+    # The article page says which article it duplicates.
+    shown = client.get(f"/articles/{copy.pk}/").content.decode()
+    assert "duplicate-notice" in shown and f"/articles/{original.pk}/" in shown
+
+
+def test_the_same_story_at_two_addresses_is_two_articles(web, desk):
+    page = (web.site.routes["/news/bridge.html"][2]).decode()
+    web.site.serve_text("/wire/bridge.html", _syndicated(page, "/wire/harbour-bridge"))
+    _, first = add(desk, web.url("/news/bridge.html"))
+    _, second = add(desk, web.url("/wire/bridge.html"))
+    work()
+    first, second = (Fetch.objects.get(pk=f.pk) for f in (first, second))
+    assert (first.outcome, second.state) == ("added", FetchState.DONE)
+    assert second.outcome == f"added; the same title and text as article {first.article_id}"
+    assert Article.objects.count() == 2
+
+
+def test_an_unexpected_failure_is_said_in_words_and_logged(web, desk, monkeypatch, caplog):
+    """A defect in a library the fetch relies on: the row says what happened in a sentence,
+    never an exception's class name, and the details go to the log."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lxml went away")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", broken)
+    _, fetch = add(desk, web.url("/news/bridge.html"))
+    with (
+        caplog.at_level(logging.ERROR, logger="annotations.ingesting"),
+        pytest.raises(RuntimeError),
+    ):
+        ingesting.run_fetch(fetch.pk)
+    fetch.refresh_from_db()
+    assert fetch.state == FetchState.FAILED
+    assert "RuntimeError" not in fetch.error and "unexpectedly" not in fetch.error
+    assert fetch.error.endswith(".") and "log" in fetch.error
+    assert any(r.exc_info and "lxml went away" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_a_correction_is_stored_when_whoever_added_the_page_has_left(web, desk):
+    """The schedule re-fetches in the name of whoever added the article; once they have left
+    the project, one of its managers records the correction instead of it being lost."""
+    project, editor = desk
+    page = (web.site.routes["/news/bridge.html"][2]).decode()
+    web.site.serve_text("/news/live.html", page)
+    _, fetch = add(desk, web.url("/news/live.html"), tracked=True)
+    work()
+    article = Fetch.objects.get(pk=fetch.pk).article
+    chief = factories.UserFactory(username="desk-chief")
+    project.memberships.create(user=chief, role=Role.MANAGER)
+    project.memberships.filter(user=editor).delete()
+    web.site.serve_text("/news/live.html", page.replace("12 per cent", "14 per cent"))
+    assert ingesting.enqueue_due(timezone.now() + dt.timedelta(hours=25)) == (0, 1)
+    work()
+    refetch = Fetch.objects.get(reason="refetch")
+    assert (refetch.state, refetch.outcome) == (FetchState.DONE, "changed: revision 2"), (
+        refetch.error
+    )
+    assert article.revisions.get(number=2).created_by == chief

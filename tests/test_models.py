@@ -15,10 +15,19 @@ def test_article_body_is_stored_in_canonical_form_with_its_hash():
     assert len(article.body_hash) == 64
 
 
-def test_same_title_and_text_cannot_be_stored_twice():
+def test_same_title_and_text_cannot_be_stored_twice_without_an_address():
     ArticleFactory(title="Same", body="Same text.")
     with pytest.raises(IntegrityError):
         ArticleFactory(title="Same", body="Same text.  ")  # normalises to the same body
+
+
+def test_the_same_story_at_two_addresses_is_two_articles_in_the_database():
+    ArticleFactory(title="Same", body="Same text.", canonical_url="https://wire.example/same")
+    ArticleFactory(title="Same", body="Same text.", source_url="https://daily.example/same")
+    ArticleFactory(title="Same", body="Same text.")  # and once more, pasted without one
+    assert Article.objects.filter(title="Same").count() == 3
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(title="Other", body="Text.", canonical_url="https://wire.example/same")
 
 
 def test_database_rejects_end_not_after_start_even_through_a_raw_update(draft):

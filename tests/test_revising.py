@@ -218,3 +218,33 @@ def test_a_re_anchored_annotation_exports_as_w3c_resolving_against_the_revision_
     text = client.get(source.removeprefix("http://testserver")).content.decode()
     position = item["target"]["selector"][1]
     assert text[position["start"] : position["end"]] == "Officials denied it"
+
+
+@pytest.mark.django_db
+def test_a_pasted_article_cannot_be_corrected_into_another_pasted_one(client_for, annotator):
+    """Without an address an article is its title and text: a correction that would make it
+    another one is a 400 naming the body, never a database error."""
+    kept = ArticleFactory(title="Fares", body=BODY)
+    pasted = ArticleFactory(title="Fares", body=BODY.replace("May", "June"))
+    answer = client_for(annotator).put(
+        f"/api/v1/articles/{pasted.pk}/body/", {"body": BODY}, format="json"
+    )
+    assert answer.status_code == 400
+    assert (
+        f"Article {kept.pk} already has this title and text" in answer.json()["errors"]["body"][0]
+    )
+    pasted.refresh_from_db()
+    assert pasted.revision == 1
+
+
+@pytest.mark.django_db
+def test_an_article_with_an_address_may_be_corrected_into_the_same_story_as_another(annotator):
+    """Two addresses, one story (syndication): the correction is stored, never lost."""
+    first = ArticleFactory(title="Fares", body=BODY, source_url="https://wire.example/fares")
+    second = ArticleFactory(
+        title="Fares", body=BODY.replace("May", "June"), source_url="https://daily.example/fares"
+    )
+    revision = revising.add_revision(user=annotator, article=second, body=BODY)
+    assert revision.number == 2
+    second.refresh_from_db()
+    assert list(second.duplicates()) == [first]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 
 class WorkbenchAdminSite(admin.AdminSite):
-    site_header = "Fact-check workbench"
-    site_title = "Fact-check workbench"
-    index_title = "Review and manage"
+    site_header = gettext_lazy("Fact-check workbench")
+    site_title = gettext_lazy("Fact-check workbench")
+    index_title = gettext_lazy("Review and manage")
     enable_nav_sidebar = False  # the queue's columns need the width
 
     def index(self, request: HttpRequest, extra_context: dict | None = None):

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_tasks",
-    "django_tasks_db",
+    "workbench.apps.BackgroundJobsConfig",  # django_tasks_db, its name translated
     "annotations",
 ]
 

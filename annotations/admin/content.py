@@ -205,8 +205,8 @@ class ReviewEventInline(ReadOnlyInline):
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
     readonly_fields = fields
     show_change_link = False
-    verbose_name = "review step"
-    verbose_name_plural = "review history"
+    verbose_name = gettext_lazy("review step")
+    verbose_name_plural = gettext_lazy("review history")
 
 
 class EvidenceLinkInline(ReadOnlyInline):
@@ -260,8 +260,8 @@ class EvidenceUseInline(ReadOnlyInline):
     fields = ["annotation", "stance", "note", "added_by"]
     readonly_fields = fields
     show_change_link = False
-    verbose_name = "annotation backed"
-    verbose_name_plural = "annotations backed"
+    verbose_name = gettext_lazy("annotation backed")
+    verbose_name_plural = gettext_lazy("annotations backed")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("annotation", "added_by")

@@ -13,7 +13,7 @@ from annotations.models import Project
 class ProjectListFilter(admin.SimpleListFilter):
     """The projects the user may see, and nothing of any other."""
 
-    title = "project"
+    title = gettext_lazy("project")
     parameter_name = "project"
     field = "project_id"
 

@@ -36,11 +36,15 @@ DECISION_LABELS = {
 
 
 class WaitingFilter(admin.SimpleListFilter):
-    title = "waiting"
+    title = gettext_lazy("waiting")
     parameter_name = "waiting"
 
     def lookups(self, request, model_admin):
-        return [("day", "under a day"), ("week", "a day to a week"), ("older", "over a week")]
+        return [
+            ("day", gettext_lazy("under a day")),
+            ("week", gettext_lazy("a day to a week")),
+            ("older", gettext_lazy("over a week")),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -65,7 +69,7 @@ def _waiting_in(outer: str, user) -> Exists:
 
 
 class ArticleWaitingFilter(admin.SimpleListFilter):
-    title = "article"
+    title = gettext_lazy("article")
     parameter_name = "article"
 
     def lookups(self, request, model_admin):
@@ -78,7 +82,7 @@ class ArticleWaitingFilter(admin.SimpleListFilter):
 
 
 class AuthorWaitingFilter(admin.SimpleListFilter):
-    title = "author"
+    title = gettext_lazy("author")
     parameter_name = "author"
 
     def lookups(self, request, model_admin):
@@ -92,7 +96,7 @@ class AuthorWaitingFilter(admin.SimpleListFilter):
 
 
 class PublisherFilter(admin.SimpleListFilter):
-    title = "publisher"
+    title = gettext_lazy("publisher")
     parameter_name = "publisher"
 
     def lookups(self, request, model_admin):

@@ -41,8 +41,8 @@ class VerdictEventInline(ReadOnlyInline):
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
     readonly_fields = fields
     show_change_link = False
-    verbose_name = "review step"
-    verbose_name_plural = "review history"
+    verbose_name = _("review step")
+    verbose_name_plural = _("review history")
 
 
 class CorrectionInline(ReadOnlyInline):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotations import anchoring, linking
 from annotations.choices import Anchor, Label, LinkKind, Origin, Stance, Status
@@ -63,7 +64,25 @@ class WebURLField(models.URLField):
         return name, "annotations.models.WebURLField", args, kwargs  # where migrations find it
 
 
+# The articles identified by their title and text: those with no address of their own.
+WITHOUT_ADDRESS = Q(canonical_url="", source_url="")
+
+
 class Article(models.Model):
+    """A text the desk annotates, in one project.
+
+    What makes two articles the same depends on where the text came from:
+
+    - An article with an address (its canonical URL, or the URL it was found at, pasted or
+      imported from) is that page: adding the address again opens it (one per canonical URL and
+      project, in the database too). The same title and text at two addresses are two articles:
+      syndication is normal in news, each page has its own annotations, corrections and history,
+      and a correction of one never fails because it now reads like the other. The desk is told
+      instead (`duplicates()`): on the fetch row, the revision's note and the article page.
+    - An article without an address (pasted or imported text) has nothing but its words: the
+      same title and text twice in one project is the same article, refused in the database.
+    """
+
     project = models.ForeignKey(
         "annotations.Project", on_delete=models.PROTECT, related_name="articles"
     )
@@ -104,12 +123,16 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("article")
+        verbose_name_plural = gettext_lazy("articles")
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A re-import of the same text under the same title is the same article (two
-            # projects may each hold it).
+            # Without an address, the same title and text is the same article (two projects
+            # may each hold it); with one, the address says which article it is.
             models.UniqueConstraint(
-                fields=["project", "body_hash", "title"], name="article_unique_text"
+                fields=["project", "body_hash", "title"],
+                condition=WITHOUT_ADDRESS,
+                name="article_unique_text",
             ),
             models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
@@ -167,8 +190,25 @@ class Article(models.Model):
         stored = Article.objects.filter(pk=self.pk).values_list("body", flat=True).first()
         if stored is not None and stored != anchoring.normalise_body(self.body):
             raise ValidationError(
-                {"body": "A correction is a new revision: use the article page's Update text."}
+                {
+                    "body": gettext_lazy(
+                        "A correction is a new revision: use the article page’s Update text."
+                    )
+                }
             )
+
+    @property
+    def has_address(self) -> bool:
+        """Whether a page's address identifies the article (else its title and text do)."""
+        return bool(self.canonical_url or self.source_url)
+
+    def duplicates(self, body: str | None = None) -> models.QuerySet[Article]:
+        """Other articles of the project with this title and text (or with `body`, a text it is
+        about to have): the same story at another address, which the desk should know of."""
+        text_hash = self.body_hash if body is None else anchoring.body_hash(body)
+        return Article.objects.filter(
+            project_id=self.project_id, title=self.title, body_hash=text_hash
+        ).exclude(pk=self.pk)
 
 
 class ArticleRevision(models.Model):
@@ -192,6 +232,8 @@ class ArticleRevision(models.Model):
     objects = ThroughArticle.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("article revision")
+        verbose_name_plural = gettext_lazy("article revisions")
         ordering = ["article", "number"]
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_number_once"),
@@ -258,6 +300,8 @@ class Annotation(models.Model):
     objects = AnnotationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("annotation")
+        verbose_name_plural = gettext_lazy("annotations")
         ordering = ["article_id", "start", "end", "id"]
         permissions = [
             ("review_annotation", "Can review annotations of other authors"),
@@ -364,7 +408,8 @@ class Evidence(models.Model):
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "evidence"
+        verbose_name = gettext_lazy("evidence")
+        verbose_name_plural = gettext_lazy("evidence")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=_HTTP_URL, name="evidence_url_http"),
@@ -392,6 +437,8 @@ class EvidenceLink(models.Model):
     objects = ThroughAnnotation.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("evidence link")
+        verbose_name_plural = gettext_lazy("evidence links")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -437,6 +484,8 @@ class AnnotationLink(models.Model):
     objects = ThroughSource.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("annotation link")
+        verbose_name_plural = gettext_lazy("annotation links")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "target"], name="annotation_link_once"),
@@ -483,6 +532,8 @@ class ReviewEvent(models.Model):
     objects = ThroughAnnotation.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("review event")
+        verbose_name_plural = gettext_lazy("review events")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -512,9 +563,9 @@ class ReviewQueue(Annotation):
     """Submitted annotations as reviewers work them in admin."""
 
     class Meta:
+        verbose_name = gettext_lazy("annotation awaiting review")
+        verbose_name_plural = gettext_lazy("review queue")
         proxy = True
-        verbose_name = "annotation awaiting review"
-        verbose_name_plural = "review queue"
 
 
 class IdempotencyRecord(models.Model):
@@ -533,6 +584,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("idempotency record")
+        verbose_name_plural = gettext_lazy("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
         ]

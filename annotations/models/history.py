@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models, router, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
@@ -26,10 +28,21 @@ class OnceBuiltHistoryManager(HistoryManager):
 
 
 class History(HistoricalRecords):
-    """HistoricalRecords with the once-built manager."""
+    """HistoricalRecords with the once-built manager, and names that speak the user's language
+    (simple_history's own "historical …" is English whatever the language)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(history_manager=OnceBuiltHistoryManager, **options)
+
+    def get_meta_options(self, model: type[models.Model]) -> dict[str, Any]:
+        options = super().get_meta_options(model)
+        options["verbose_name"] = format_lazy(
+            gettext_lazy("historical {}"), model._meta.verbose_name
+        )
+        options["verbose_name_plural"] = format_lazy(
+            gettext_lazy("historical {}"), model._meta.verbose_name_plural
+        )
+        return options
 
 
 @functools.cache

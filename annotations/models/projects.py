@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotations.choices import AssignmentState, Role
 from annotations.models.content import WebURLField
@@ -53,6 +54,8 @@ class Project(models.Model):
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("project")
+        verbose_name_plural = gettext_lazy("projects")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -79,6 +82,8 @@ class Membership(models.Model):
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("membership")
+        verbose_name_plural = gettext_lazy("memberships")
         ordering = ["project", "user", "role"]
         constraints = [
             models.UniqueConstraint(fields=["project", "user", "role"], name="membership_once"),
@@ -116,6 +121,8 @@ class Assignment(models.Model):
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("assignment")
+        verbose_name_plural = gettext_lazy("assignments")
         ordering = ["due_on", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["article", "annotator"], name="assignment_once"),
@@ -158,6 +165,8 @@ class ArticleAgreement(models.Model):
     objects = ComparisonQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("article agreement")
+        verbose_name_plural = gettext_lazy("article agreements")
         indexes = [models.Index(fields=["project", "score"], name="agreement_lowest_first")]
 
     def __str__(self) -> str:
@@ -190,6 +199,8 @@ class Adjudication(models.Model):
     objects = ComparisonQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("adjudication")
+        verbose_name_plural = gettext_lazy("adjudications")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotations.choices import FetchReason, FetchState
 from annotations.models.content import Article, WebURLField
@@ -50,6 +51,8 @@ class Fetch(models.Model):
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("fetch")
+        verbose_name_plural = gettext_lazy("fetches")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -98,6 +101,8 @@ class Feed(models.Model):
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("feed")
+        verbose_name_plural = gettext_lazy("feeds")
         ordering = ["project", "url"]
         constraints = [
             models.UniqueConstraint(fields=["project", "url"], name="feed_url_once"),
@@ -123,6 +128,8 @@ class FeedItem(models.Model):
     objects = ThroughFeed.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("feed item")
+        verbose_name_plural = gettext_lazy("feed items")
         ordering = ["-seen_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["feed", "key"], name="feed_item_once")]
 

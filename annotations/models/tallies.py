@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from annotations.querysets import TallyQuerySet
 
@@ -43,7 +44,8 @@ class AnnotationTally(models.Model):
     objects = TallyQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "annotation tallies"
+        verbose_name = gettext_lazy("annotation tally")
+        verbose_name_plural = gettext_lazy("annotation tallies")
 
     def __str__(self) -> str:
         return f"{self.n:+d} {self.label}/{self.status}"

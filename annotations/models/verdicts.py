@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from annotations.choices import CorrectionStatus, VerdictStatus
 from annotations.models.content import Annotation, WebURLField
@@ -33,6 +34,8 @@ class Rating(models.Model):
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("rating")
+        verbose_name_plural = gettext_lazy("ratings")
         ordering = ["project", F("value").desc(nulls_last=True), "name"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="rating_name_once"),
@@ -85,6 +88,8 @@ class Verdict(models.Model):
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("verdict")
+        verbose_name_plural = gettext_lazy("verdicts")
         ordering = ["-updated_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -131,6 +136,8 @@ class VerdictEvent(models.Model):
     objects = ThroughVerdict.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("verdict event")
+        verbose_name_plural = gettext_lazy("verdict events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

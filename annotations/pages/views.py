@@ -177,6 +177,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editor": editor,
             "assignment": assignment,
             "revision": revision,
+            "duplicates": article.duplicates().only("pk", "title", "canonical_url", "source_url"),
             "can_revise": permissions.can_revise(user, article),
             "can_adjudicate": article.project.annotators_per_article > 1
             and permissions.can_see_agreement(user, article.project),
@@ -475,16 +476,15 @@ def guidelines(request: HttpRequest, slug: str) -> HttpResponse:
 @role_required
 def my_work(request: HttpRequest) -> HttpResponse:
     assignments = Assignment.objects.work_of(request.user)
-    corrected = (
-        Article.objects.visible_to(request.user)
-        .corrected_since_annotated_by(request.user)
-        .select_related("project")
-        .defer("body")[:10]
-    )
+    visible = Article.objects.visible_to(request.user).select_related("project").defer("body")
+    corrected = list(visible.corrected_since_annotated_by(request.user)[:10])
+    managed = visible.corrected_in_projects_managed_by(request.user).exclude(
+        pk__in=[article.pk for article in corrected]
+    )[:10]
     return render(
         request,
         "annotations/my_work.html",
-        {"assignments": assignments, "corrected": corrected},
+        {"assignments": assignments, "corrected": corrected, "corrected_managed": managed},
     )
 
 

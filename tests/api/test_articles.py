@@ -107,3 +107,26 @@ def test_the_list_runs_the_same_queries_whatever_the_page_size(
     with django_assert_max_num_queries(4):  # the role (user and group permissions), count, page
         response = client.get(f"{URL}?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+
+
+def test_pasting_an_article_the_project_has_at_that_address_is_a_400_naming_it(
+    client_for, annotator
+):
+    held = ArticleFactory(title="Fares", source_url="https://wire.example/fares")
+    again = client_for(annotator).post(
+        URL,
+        {"title": "Fares, pasted", "body": "Other words.", "source_url": held.source_url},
+        format="json",
+    )
+    assert again.status_code == 400
+    assert f"(id {held.pk})" in again.json()["errors"]["source_url"][0]
+    assert Article.objects.count() == 1
+
+
+def test_the_same_story_pasted_from_two_addresses_is_two_articles(client_for, annotator):
+    client = client_for(annotator)
+    story = {"title": "Fares", "body": "The same wire story."}
+    for address in ("https://wire.example/fares", "https://daily.example/fares"):
+        answer = client.post(URL, {**story, "source_url": address}, format="json")
+        assert answer.status_code == 201, answer.content
+    assert Article.objects.count() == 2

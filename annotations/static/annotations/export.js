@@ -25,7 +25,7 @@ async function refresh() {
   link.href = url;
   shown.textContent = url;
   const ticket = (asked += 1);
-  count.textContent = "Counting…";
+  count.textContent = _("Counting…");
   const probe = new URLSearchParams(url.split("?")[1]);
   probe.set("format", "json");
   probe.set("page_size", "1");
