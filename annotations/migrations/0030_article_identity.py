@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0028_annotation_tally"),
+        ("annotations", "0029_verdict_corrections"),
     ]
 
     operations = [
@@ -190,6 +190,14 @@ class Migration(migrations.Migration):
                 "ordering": ["created_at", "id"],
                 "verbose_name": "verdict event",
                 "verbose_name_plural": "verdict events",
+            },
+        ),
+        migrations.AlterModelOptions(
+            name="verdictcorrection",
+            options={
+                "ordering": ["proposed_at", "id"],
+                "verbose_name": "verdict correction",
+                "verbose_name_plural": "verdict corrections",
             },
         ),
     ]

@@ -171,6 +171,8 @@ class VerdictCorrection(models.Model):
 
     class Meta:
         ordering = ["proposed_at", "id"]
+        verbose_name = gettext_lazy("verdict correction")
+        verbose_name_plural = gettext_lazy("verdict corrections")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=CorrectionStatus.values), name="correction_status_valid"
