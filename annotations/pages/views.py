@@ -539,10 +539,10 @@ def export(request: HttpRequest) -> HttpResponse:
                 ("all", _("Everything")),
             ],
             "formats": [
-                ("jsonl", "JSON Lines (one annotation per line)"),
-                ("csv", "CSV (spreadsheets)"),
-                ("json", "JSON (pages of up to 1,000)"),
-                ("w3c", "W3C Web Annotation (JSON-LD)"),
+                ("jsonl", _("JSON Lines (one annotation per line)")),
+                ("csv", _("CSV (spreadsheets)")),
+                ("json", _("JSON (pages of up to 1,000)")),
+                ("w3c", _("W3C Web Annotation (JSON-LD)")),
             ],
         },
     )
