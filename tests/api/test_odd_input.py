@@ -160,3 +160,24 @@ def test_an_article_id_may_be_sent_as_a_string_of_digits(api, article):
     response = api.post("/api/v1/annotations/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["article"] == article.pk
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/evidence/", {"url": "https://example.org/a", "title": "Source"}),
+        ("/api/v1/articles/", {"title": "Text", "body": "Some text."}),
+        ("/api/v1/articles/", {"url": "https://example.org/story"}),
+        ("/api/v1/feeds/", {"url": "https://example.org/feed.xml"}),
+    ],
+)
+@pytest.mark.parametrize("project", ["news\x00room", "\x00", ["newsroom"], {"slug": "x"}, 7])
+def test_a_project_that_is_no_slug_is_a_400_naming_project(client_for, url, body, project):
+    from tests.factories import manager
+
+    user = manager(username="desk")
+    response = client_for(user).post(url, {**body, "project": project}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["errors"]) == ["project"]
+    assert not Article.objects.exists()
+    assert not Evidence.objects.exists()
