@@ -505,15 +505,12 @@ class AnnotationViewSet(
         data = self._input(s.AttachEvidenceSerializer)
         evidence = data.pop("evidence", None)
         stance, note, version = data.pop("stance"), data.pop("note", ""), data.pop("version", None)
-        if evidence is None:
-            evidence = editing.find_or_add_evidence(
-                user=request.user, project=annotation.project, **data
-            )
         self._versioned(
             editing.attach_evidence,
             body_version=version,
             annotation=annotation,
             evidence=evidence,
+            source=data,
             stance=stance,
             note=note,
             user=request.user,
