@@ -43,13 +43,23 @@ BACKOFF_SECONDS = 60  # then 4x per attempt: 1, 4, 16 minutes
 
 
 def clean_url(url: str, field: str = "url") -> str:
-    """A URL as stored: normalised, without its fragment (the same page), http(s) only; a
-    400 naming `field` otherwise."""
+    """A URL as stored: normalised, without its fragment (the same page), http(s) only, and
+    not an internal IP address on its face; a 400 naming `field` otherwise."""
     value = inputs.normalise_url(url or "").split("#", 1)[0]
     try:
         http_url_validator(value)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from exc
+    host = fetching.internal_literal(value)
+    if host is not None:
+        raise ValidationError(
+            {
+                field: _(
+                    "%(host)s is an internal address: the workbench fetches public pages only."
+                )
+                % {"host": host}
+            }
+        )
     return value
 
 
