@@ -168,6 +168,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "byline",
             "source_url",
             "published_on",
+            "revision",
             "body_hash",
             "created_by",
             "created_at",
@@ -216,11 +217,10 @@ class ArticleDetailSerializer(ArticleSerializer):
         fields = [*ArticleSerializer.Meta.fields, "body", "annotations"]
         read_only_fields = fields
 
-    @extend_schema_field(AnnotationSerializer(many=True))
+    @extend_schema_field(ArticleAnnotationSerializer(many=True))
     def get_annotations(self, article: Article) -> list[dict]:
-        return AnnotationSerializer(
-            article.visible_annotations, many=True, context=self.context
-        ).data
+        """Built by the view with reading.article_annotations, as …/annotations/ serves them."""
+        return article.visible_annotations
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
