@@ -181,3 +181,33 @@ def test_a_project_that_is_no_slug_is_a_400_naming_project(client_for, url, body
     assert list(response.json()["errors"]) == ["project"]
     assert not Article.objects.exists()
     assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize("given", ["yes", "true", "1", 1, 0, "on", None])
+def test_a_boolean_that_is_no_json_boolean_is_a_400_naming_the_field(client_for, given):
+    from annotations.models import Project
+    from tests.factories import manager
+
+    client = client_for(manager(username="desk"))
+    response = client.patch("/api/v1/projects/newsroom/", {"blind": given}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["blind"]
+    assert Project.objects.get(slug="newsroom").blind is False
+    url = client.post(
+        "/api/v1/articles/", {"url": "https://example.org/a", "tracked": given}, format="json"
+    )
+    assert url.status_code == 400 and list(url.json()["errors"]) == ["tracked"]
+
+
+def test_booleans_are_taken_as_json_booleans_or_form_words(client_for):
+    from annotations.models import Project
+    from tests.factories import manager
+
+    client = client_for(manager(username="desk"))
+    json_body = client.patch("/api/v1/projects/newsroom/", {"blind": True}, format="json")
+    assert json_body.status_code == 200, json_body.content
+    assert Project.objects.get(slug="newsroom").blind is True
+    form = client.patch("/api/v1/projects/newsroom/", "blind=false",
+                        content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert form.status_code == 200, form.content
+    assert Project.objects.get(slug="newsroom").blind is False
