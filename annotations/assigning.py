@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from annotations import permissions, workflow
+from annotations import concurrency, permissions, workflow
 from annotations.choices import AssignmentState, Role, Status
 from annotations.models import Annotation, Article, Assignment, Membership, Project
 
@@ -70,12 +70,32 @@ def auto_assign(
     Deterministic: articles in id order; among annotators, the one with the fewest open
     assignments in the project first, then by username; never the same person twice on one
     article. Returns the assignments made.
+
+    Two runs at once take turns on the project's row, so the second plans from what the first
+    made (and makes only what is still missing). An assignment made by hand in between makes
+    the plan stale: it is drawn again from the new state, a few times, then reported as Busy.
     """
     if not permissions.can_manage(user, project):
         raise PermissionDenied(_("Only the project’s managers assign articles."))
     wanted = per_article or project.annotators_per_article
     if wanted < 1:
         raise ValidationError({"per_article": _("At least 1.")})
+    for _attempt in range(concurrency.ATTEMPTS):
+        try:
+            with transaction.atomic():
+                Project.objects.select_for_update().only("pk").get(pk=project.pk)
+                made = _plan(user=user, project=project, wanted=wanted, due_on=due_on)
+                Assignment.objects.bulk_create(made)
+            return made
+        except IntegrityError:  # an assignment made by hand meanwhile: plan again
+            continue
+    raise concurrency.Busy(_("Assignments kept changing while they were planned; retry shortly."))
+
+
+def _plan(
+    *, user: AbstractBaseUser, project: Project, wanted: int, due_on: dt.date | None
+) -> list[Assignment]:
+    """The assignments auto_assign makes, from the project's state as read now."""
     annotators = list(
         Membership.objects.filter(project=project, role=Role.ANNOTATOR)
         .select_related("user")
@@ -111,22 +131,18 @@ def auto_assign(
     ):
         on_article.setdefault(article_id, set()).add(annotator_id)
     made: list[Assignment] = []
-    with transaction.atomic():
-        for article_id in project.articles.order_by("pk").values_list("pk", flat=True):
-            have = on_article.get(article_id, set())
-            for _slot in range(wanted - len(have)):
-                choice = min(
-                    (p for p in people if p.pk not in have),
-                    key=lambda p: (open_work[p.pk], p.get_username()),
-                )
-                made.append(
-                    Assignment(
-                        article_id=article_id, annotator=choice, due_on=due_on, assigned_by=user
-                    )
-                )
-                have.add(choice.pk)
-                open_work[choice.pk] += 1
-        Assignment.objects.bulk_create(made)
+    for article_id in project.articles.order_by("pk").values_list("pk", flat=True):
+        have = on_article.get(article_id, set())
+        for _slot in range(wanted - len(have)):
+            choice = min(
+                (p for p in people if p.pk not in have),
+                key=lambda p: (open_work[p.pk], p.get_username()),
+            )
+            made.append(
+                Assignment(article_id=article_id, annotator=choice, due_on=due_on, assigned_by=user)
+            )
+            have.add(choice.pk)
+            open_work[choice.pk] += 1
     return made
 
 

@@ -323,7 +323,7 @@ def add_evidence(*, user: AbstractBaseUser, project: Project, **fields: Any) -> 
     return evidence
 
 
-def find_or_add_evidence(
+def _find_or_add_evidence(
     *, user: AbstractBaseUser, project: Project, url: str = "", **fields: Any
 ) -> Evidence:
     """Reuse the project's stored source with this URL, so one source backs many annotations."""
@@ -353,20 +353,30 @@ def find_or_add_evidence(
 def attach_evidence(
     *,
     annotation: Annotation,
-    evidence: Evidence,
     stance: str,
     user: AbstractBaseUser,
+    evidence: Evidence | None = None,
+    source: dict[str, Any] | None = None,
     note: str = "",
     expected_version: int | None = None,
 ) -> EvidenceLink:
-    """Attach evidence; attaching the same source with the same stance again changes nothing
-    (a retried request gets the first one's answer), with another stance it is a conflict."""
+    """Attach stored evidence, or a new source (`source`: url, title...) found or stored first.
+
+    Attaching the same source with the same stance again changes nothing (a retried request
+    gets the first one's answer); with another stance it is a conflict. Everything is checked
+    before anything is written, and the source is stored in the same transaction as the link:
+    a refused attach leaves no source behind.
+    """
     _check_choice("stance", stance, Stance)
-    if evidence.project_id != annotation.project_id:
+    if evidence is not None and evidence.project_id != annotation.project_id:
         raise ValidationError({"evidence": _("That evidence belongs to another project.")})
     with transaction.atomic():
         locked = concurrency.lock(annotation, expected_version)
         _check_editable(user, locked)
+        if evidence is None:
+            evidence = _find_or_add_evidence(
+                user=user, project=annotation.project, **(source or {})
+            )
         attached = EvidenceLink.objects.filter(annotation=locked, evidence=evidence).first()
         if attached is not None:
             if attached.stance == stance and attached.note == note:

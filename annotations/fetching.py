@@ -58,16 +58,62 @@ class Page:
         return self.content.decode(self.encoding, errors="replace")
 
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# IPv6 prefixes whose last 32 bits are an IPv4 address: IPv4-compatible (deprecated, still
+# routed by some stacks), NAT64 well-known and local-use. Mapped, 6to4 and Teredo addresses
+# are decoded by the ipaddress module itself.
+_LAST_32_BITS_IPV4 = tuple(
+    ipaddress.ip_network(n) for n in ("::/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
 def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(n) for n in getattr(settings, "FETCH_ALLOWED_NETWORKS", [])]
 
 
-def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo).
+
+    A packet to such an address reaches (or is translated to) that IPv4 host, so it is as
+    internal as the host it carries: [64:ff9b::7f00:1] is 127.0.0.1.
+    """
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    if address.teredo is not None:
+        return address.teredo  # the relay server and the client behind it
+    if any(address in network for network in _LAST_32_BITS_IPV4):
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    return ()
+
+
+def is_public(address: Address) -> bool:
+    """Whether the workbench may connect to this address: global, or in a network the
+    settings allow (FETCH_ALLOWED_NETWORKS); an IPv6 address carrying an IPv4 one is judged
+    by the address it carries."""
     if any(address in network for network in _allowed_networks()):
         return True
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = embedded_ipv4(address)
+        if carried:
+            return all(is_public(inner) for inner in carried)
     return address.is_global and not address.is_multicast
+
+
+def internal_literal(url: str) -> str | None:
+    """The host of a URL whose host is an IP address that is not public, if it is one.
+
+    Such an address is refused when the URL is given, not later by the worker; a host name is
+    checked when it is resolved, at connection time (resolve()).
+    """
+    try:
+        host = urlsplit(url).hostname or ""
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None
+    return None if is_public(address) else host
 
 
 def resolve(url: str) -> tuple[str, str, int, str]:
@@ -96,7 +142,7 @@ def resolve(url: str) -> tuple[str, str, int, str]:
             _("%(host)s could not be found.") % {"host": host}, transient=True
         ) from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in answers]
-    if not addresses or not all(_public(a) for a in addresses):
+    if not addresses or not all(is_public(a) for a in addresses):
         raise FetchError(
             _("%(host)s is an internal address: the workbench fetches public pages only.")
             % {"host": host}

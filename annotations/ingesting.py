@@ -55,13 +55,23 @@ BACKOFF_SECONDS = 60  # then 4x per attempt: 1, 4, 16 minutes
 
 
 def clean_url(url: str, field: str = "url") -> str:
-    """A URL as stored: normalised, without its fragment (the same page), http(s) only; a
-    400 naming `field` otherwise."""
+    """A URL as stored: normalised, without its fragment (the same page), http(s) only, and
+    not an internal IP address on its face; a 400 naming `field` otherwise."""
     value = inputs.normalise_url(url or "").split("#", 1)[0]
     try:
         http_url_validator(value)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from exc
+    host = fetching.internal_literal(value)
+    if host is not None:
+        raise ValidationError(
+            {
+                field: _(
+                    "%(host)s is an internal address: the workbench fetches public pages only."
+                )
+                % {"host": host}
+            }
+        )
     return value
 
 
@@ -338,7 +348,12 @@ def poll_feed_job(feed_id: int) -> str:
 
 
 def poll_feed(feed_id: int) -> str:
-    """Read a feed; queue a fetch for each new item (matching its keywords, if any)."""
+    """Read a feed; queue a fetch for each new item (matching its keywords, if any).
+
+    At most FEED_ITEMS_PER_POLL fetches a poll: the items after that are left unseen, for the
+    next polls to take in turn, so a feed of thousands of items (a first poll, an archive
+    dump) spreads its fetches over time rather than flooding the queue and the site.
+    """
     feed = Feed.objects.select_related("project", "created_by").filter(pk=feed_id).first()
     if feed is None or not feed.active:
         return "nothing to do"
@@ -359,15 +374,23 @@ def poll_feed(feed_id: int) -> str:
     feed.title = (parsed.feed.get("title") or feed.title)[:300]
     feed.last_error = ""
     words = _keywords(feed)
-    queued = 0
+    cap = settings.FEED_ITEMS_PER_POLL
+    queued = left = 0
     with transaction.atomic():
         feed.save()
+        seen = set(FeedItem.objects.filter(feed=feed).values_list("key", flat=True))
         for entry in parsed.entries:
             link = entry.get("link")
             if not link:
                 continue
             link = urljoin(page.final_url, link)
             key = (entry.get("id") or link)[:2000]
+            if key in seen:
+                continue
+            if queued >= cap:
+                left += 1
+                continue
+            seen.add(key)
             title = (entry.get("title") or "")[:500]
             said = f"{title} {entry.get('summary', '')}".casefold()
             matched = not words or any(word in said for word in words)
@@ -376,7 +399,7 @@ def poll_feed(feed_id: int) -> str:
                 key=key,
                 defaults={"link": link[:2000], "title": title, "matched": matched},
             )
-            if not made or not matched:
+            if not made or not matched:  # a poll running beside this one took it
                 continue
             try:
                 url = clean_url(link)
@@ -394,7 +417,7 @@ def poll_feed(feed_id: int) -> str:
             item.save(update_fields=["fetch"])
             fetch_job.enqueue(item.fetch.pk)
             queued += 1
-    return f"{queued} new"
+    return f"{queued} new, {left} left for the next polls" if left else f"{queued} new"
 
 
 # The schedule ----------------------------------------------------------------------------

@@ -337,18 +337,6 @@ class ArticleQuerySet(models.QuerySet):
         managed = permissions.roles(user).projects(permissions.MANAGES)
         return self._with_latest_correction().filter(project__in=managed)
 
-    def with_visible_annotations(self, user: User) -> ArticleQuerySet:
-        """Prefetch, as `visible_annotations`, the annotations the user may see, in text order."""
-        annotations = (
-            related(self.model, "annotations")
-            .objects.visible_to(user)
-            .with_related()
-            .in_text_order()
-        )
-        return self.prefetch_related(
-            Prefetch("annotations", queryset=annotations, to_attr="visible_annotations")
-        )
-
     def annotated_by(self, user: User) -> ArticleQuerySet:
         annotations = related(self.model, "annotations").objects
         return self.filter(Exists(annotations.filter(article=OuterRef("pk"), author=user)))

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from annotations import anchoring, shape
@@ -363,7 +363,7 @@ def import_all(path: Path, *, unverified: bool = False) -> dict[str, int]:
             except TransferError as exc:
                 raise TransferError(f"{path}:{number}: {exc}") from exc
             except ValidationError as exc:
-                raise TransferError(f"{path}:{number}: {'; '.join(exc.messages)}") from exc
+                raise TransferError(f"{path}:{number}: {_named(exc)}") from exc
             except (ValueError, KeyError, TypeError) as exc:
                 raise TransferError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
             digest.update(raw)
@@ -372,6 +372,24 @@ def import_all(path: Path, *, unverified: bool = False) -> dict[str, int]:
         except TransferError as exc:
             raise TransferError(f"{path}:{number}: {exc}") from exc
     return loader.counts
+
+
+def _named(exc: ValidationError) -> str:
+    """A validation failure as `field: reason`, so a damaged record says which field it is."""
+    if not hasattr(exc, "error_dict"):
+        return "; ".join(exc.messages)
+    return "; ".join(
+        f"{field}: {message}" if field != NON_FIELD_ERRORS else message
+        for field, messages in exc.message_dict.items()
+        for message in messages
+    )
+
+
+class _Record(dict):
+    """A record as read from its line: a field it lacks is named, not a bare KeyError."""
+
+    def __missing__(self, name: str) -> Any:
+        raise TransferError(f"the {self.get('type')} record has no {name!r} field")
 
 
 class _Loader:
@@ -410,7 +428,7 @@ class _Loader:
             self._end(item, checksum)
             return
         else:
-            getattr(self, f"_{kind}")(item)
+            getattr(self, f"_{kind}")(_Record(item))
         self.counts[kind] = self.counts.get(kind, 0) + 1
 
     def _format(self, item: dict[str, Any]) -> None:

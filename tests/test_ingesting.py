@@ -515,3 +515,24 @@ def test_a_correction_is_stored_when_whoever_added_the_page_has_left(web, desk):
         refetch.error
     )
     assert article.revisions.get(number=2).created_by == chief
+
+
+def test_a_big_feed_is_taken_in_turns_a_capped_number_of_fetches_a_poll(web, desk, settings):
+    settings.FEED_ITEMS_PER_POLL = 40
+    items = "".join(
+        f"<item><title>Story {n}</title><link>/news/story-{n}.html</link>"
+        f"<guid>big-{n}</guid></item>"
+        for n in range(100)
+    )
+    feed_xml = f"<rss version='2.0'><channel><title>Big</title>{items}</channel></rss>"
+    web.site.routes["/big.xml"] = (200, {"Content-Type": "application/rss+xml"}, feed_xml.encode())
+    project, editor = desk
+    feed = ingesting.follow_feed(user=editor, project=project, url=web.url("/big.xml"))
+    assert ingesting.poll_feed(feed.pk) == "40 new, 60 left for the next polls"
+    assert Fetch.objects.count() == 40
+    assert ingesting.poll_feed(feed.pk) == "40 new, 20 left for the next polls"
+    assert ingesting.poll_feed(feed.pk) == "20 new"
+    assert ingesting.poll_feed(feed.pk) == "0 new"
+    urls = list(Fetch.objects.values_list("url", flat=True))
+    assert len(urls) == len(set(urls)) == 100
+    assert FeedItem.objects.filter(feed=feed).count() == 100

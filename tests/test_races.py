@@ -184,3 +184,22 @@ def test_a_retried_create_with_its_idempotency_key_is_answered_once():
     assert different.status_code == 422
     assert Annotation.objects.count() == 1
     assert Annotation.objects.get().status == Status.DRAFT
+
+
+def test_concurrent_auto_assigns_make_each_assignment_once():
+    from annotations.models import Assignment, Project
+    from tests.factories import manager
+
+    project = Project.objects.create(name="Desk", slug="desk", annotators_per_article=2)
+    boss = manager(username="boss", project=project)
+    for name in ("al", "bo", "cy"):
+        annotator(username=name, project=project)
+    url = "/api/v1/projects/desk/auto-assign/"
+    for round_ in range(1, 4):
+        for _ in range(100):
+            ArticleFactory(project=project)
+        results = in_parallel(*[lambda: client_for(boss).post(url, {}, format="json")] * 4)
+        assert {r.status_code for r in results} == {201}, [r.content[:200] for r in results]
+        assert sum(len(r.json()) for r in results) == 200
+        pairs = list(Assignment.objects.values_list("article_id", "annotator_id"))
+        assert len(pairs) == len(set(pairs)) == 200 * round_

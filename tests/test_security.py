@@ -159,3 +159,140 @@ def test_a_successful_log_in_after_a_few_failures_works():
         "/accounts/login/", {"username": "typo", "password": "correct horse battery staple"}
     )
     assert response.status_code == 302
+
+
+# Addresses internal on their face ----------------------------------------------------------
+
+INTERNAL_LITERALS = [
+    "http://127.0.0.1/",
+    "http://[::1]/",
+    "http://10.1.2.3/news",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::127.0.0.1]/",  # IPv4-compatible
+    "http://[::ffff:10.0.0.1]/",  # IPv4-mapped
+    "http://[64:ff9b::7f00:1]/",  # NAT64
+    "http://[64:ff9b:1::a9fe:a9fe]/",  # local-use NAT64
+    "http://[2002:7f00:1::]/",  # 6to4
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::127.0.0.1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::7f00:1",
+        "64:ff9b:1::a00:1",
+        "2002:7f00:1::",
+        "2002:a00:1::",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+        "::",
+        "::1",
+        "fe80::1",
+    ],
+)
+def test_an_ipv6_address_carrying_an_internal_ipv4_one_is_internal(address, settings):
+    import ipaddress
+
+    from annotations import fetching
+
+    settings.FETCH_ALLOWED_NETWORKS = []
+    assert not fetching.is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::"],
+)
+def test_a_public_address_stays_public_however_it_is_written(address, settings):
+    import ipaddress
+
+    from annotations import fetching
+
+    settings.FETCH_ALLOWED_NETWORKS = []
+    assert fetching.is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("url", INTERNAL_LITERALS)
+@pytest.mark.parametrize("route", ["/api/v1/articles/", "/api/v1/feeds/"])
+def test_an_internal_ip_literal_is_a_400_naming_url_and_queues_nothing(
+    client_for, settings, url, route
+):
+    from annotations.models import Feed, Fetch
+    from tests.factories import manager
+
+    settings.FETCH_ALLOWED_NETWORKS = []
+    response = client_for(manager(username="desk")).post(route, {"url": url}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["errors"]) == ["url"]
+    assert "internal address" in response.json()["errors"]["url"][0]
+    assert not Fetch.objects.exists() and not Feed.objects.exists()
+
+
+def test_an_internal_ip_literal_in_an_allowed_network_is_taken(client_for, settings):
+    from tests.factories import manager
+
+    settings.FETCH_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    response = client_for(manager(username="desk")).post(
+        "/api/v1/articles/", {"url": "http://10.1.2.3/intranet/story"}, format="json"
+    )
+    assert response.status_code == 202, response.content[:300]
+
+
+def test_import_urls_names_the_line_with_an_internal_ip_literal(tmp_path, settings):
+    from django.core.management import CommandError, call_command
+
+    from annotations.models import Fetch
+    from tests.factories import manager
+
+    settings.FETCH_ALLOWED_NETWORKS = []
+    manager(username="desk")
+    listing = tmp_path / "urls.txt"
+    listing.write_text("https://example.org/story\nhttp://[64:ff9b::a9fe:a9fe]/latest/\n")
+    with pytest.raises(CommandError, match=r"urls.txt:2: .*internal address"):
+        call_command("import_urls", str(listing), "--project=newsroom", "--as=desk")
+    assert not Fetch.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["https://example.org:65536/", "http://example.org:99999/x"])
+def test_a_port_over_65535_is_a_400_naming_url(client_for, url):
+    from tests.factories import manager
+
+    client = client_for(manager(username="desk"))
+    for route, body in [
+        ("/api/v1/articles/", {"url": url}),
+        ("/api/v1/feeds/", {"url": url}),
+        ("/api/v1/evidence/", {"url": url, "title": "Source"}),
+    ]:
+        response = client.post(route, body, format="json")
+        assert response.status_code == 400, (route, response.content[:300])
+        assert list(response.json()["errors"]) == ["url"]
+
+
+def test_the_feeds_admin_refuses_an_internal_ip_literal_on_the_url_field(settings):
+    from annotations.models import Feed, Project
+    from tests.factories import manager
+
+    settings.FETCH_ALLOWED_NETWORKS = []
+    boss = manager(username="boss")
+    client = Client()
+    client.force_login(boss)
+    form = {
+        "project": Project.objects.get().pk,
+        "url": "http://[64:ff9b::a9fe:a9fe]/feed.xml",
+        "keywords": "",
+        "active": "on",
+        "interval_minutes": "60",
+        "next_poll_at_0": "2026-01-01",
+        "next_poll_at_1": "00:00:00",
+        "items-TOTAL_FORMS": "0",
+        "items-INITIAL_FORMS": "0",
+    }
+    response = client.post("/admin/annotations/feed/add/", form)
+    assert response.status_code == 200
+    assert "internal address" in response.content.decode()
+    assert not Feed.objects.exists()
+    public = client.post("/admin/annotations/feed/add/", {**form, "url": "https://example.org/x"})
+    assert public.status_code == 302
+    assert Feed.objects.get().url == "https://example.org/x"

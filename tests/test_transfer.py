@@ -97,6 +97,31 @@ def test_a_bad_line_names_itself_and_imports_nothing(tmp_path):
     assert not get_user_model().objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda r: r.pop("to_status"), "the review_event record has no 'to_status' field"),
+        (lambda r: r.update(to_status="lost"), "to_status: Value 'lost' is not a valid choice"),
+        (lambda r: r.update(created_at="last tuesday"), "created_at: "),
+    ],
+)
+def test_a_corrupted_line_names_its_file_line_and_field(tmp_path, change, says):
+    demo.load()
+    lines = dump(tmp_path, "data.jsonl").splitlines()
+    broken = next(i for i, line in enumerate(lines) if '"type": "review_event"' in line)
+    record = json.loads(lines[broken])
+    change(record)
+    lines[broken] = json.dumps(record)
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    wipe()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_all", str(tmp_path / "bad.jsonl"))
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'bad.jsonl'}:{broken + 1}: "), message
+    assert says in message and "KeyError" not in message
+    assert not ReviewEvent.objects.exists() and not Article.objects.exists()
+
+
 def test_a_file_cut_at_a_line_boundary_is_refused_whole(tmp_path):
     demo.load()
     lines = dump(tmp_path, "data.jsonl").splitlines(keepends=True)

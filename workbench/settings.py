@@ -162,6 +162,7 @@ FETCH_TIMEOUT = env_int("FETCH_TIMEOUT_SECONDS", 10)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10_000_000)
 FETCH_MAX_REDIRECTS = env_int("FETCH_MAX_REDIRECTS", 5)
 REFETCH_HOURS = env_int("REFETCH_HOURS", 24)  # tracked articles are fetched again this often
+FEED_ITEMS_PER_POLL = env_int("FEED_ITEMS_PER_POLL", 100)  # fetches one poll of a feed queues
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_MAX_BYTES", 25 * 1024 * 1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,7 +5,9 @@ The background jobs themselves are django-tasks-db's "Task results" screen, besi
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -73,8 +75,18 @@ class FeedItemInline(ReadOnlyInline):
     show_change_link = False
 
 
+class FeedForm(forms.ModelForm):
+    def clean_url(self) -> str:
+        """The address as ingesting stores it; refused here, on the field, like any bad value."""
+        try:
+            return ingesting.clean_url(self.cleaned_data["url"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["url"]) from exc
+
+
 @admin.register(Feed)
 class FeedAdmin(ProjectScoped, admin.ModelAdmin):
+    form = FeedForm
     list_display = ["__str__", "project", "active", "interval_minutes", "last_polled_at"]
     list_filter = [ProjectListFilter, "active"]
     list_select_related = ["project"]
@@ -102,7 +114,6 @@ class FeedAdmin(ProjectScoped, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Feed, form, change: bool) -> None:
         if not change:
             obj.created_by = request.user
-        obj.url = ingesting.clean_url(obj.url)
         super().save_model(request, obj, form, change)
 
     @admin.action(description=gettext_lazy("Poll now"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 from annotations.inputs import normalise_url
@@ -43,6 +44,22 @@ class EnumTextField(TextField):
     def __init__(self, *, choices, **kwargs) -> None:
         self.choices = dict(choices)
         super().__init__(**kwargs)
+
+
+class BooleanField(serializers.BooleanField):
+    """true or false: in JSON a boolean, never "yes", "1" or 1 (DRF takes those as true, so a
+    typo or a wrong type would quietly switch a setting). A form-encoded body, which has only
+    strings, says "true" or "false"."""
+
+    default_error_messages = {"invalid": "Must be true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        form = isinstance(getattr(self.root, "initial_data", None), QueryDict)
+        if form and data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid")
 
 
 class OffsetField(serializers.IntegerField):

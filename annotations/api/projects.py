@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations import assigning, measuring, membership, permissions
-from annotations.api.fields import EnumTextField, TextField
+from annotations.api.fields import BooleanField, EnumTextField, TextField
 from annotations.api.idempotency import idempotent
 from annotations.api.serializers import StrictSerializer
 from annotations.choices import AssignmentState, Role
@@ -58,9 +58,9 @@ class ProjectCreateSerializer(StrictSerializer):
     description = TextField(max_length=10_000, required=False, allow_blank=True)
     guidelines = TextField(max_length=200_000, required=False, allow_blank=True)
     annotators_per_article = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    blind = serializers.BooleanField(required=False)
-    review_required = serializers.BooleanField(required=False)
-    curator_may_annotate = serializers.BooleanField(required=False)
+    blind = BooleanField(required=False)
+    review_required = BooleanField(required=False)
+    curator_may_annotate = BooleanField(required=False)
 
 
 class ProjectUpdateSerializer(ProjectCreateSerializer):

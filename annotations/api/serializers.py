@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field, inline_serializer
@@ -22,6 +23,8 @@ from annotations.models import (
 )
 from annotations.querysets import row_with
 from annotations.shape import ANNOTATION_FIELDS
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")  # what Project.slug (a SlugField) can hold
 
 READ_ONLY_REASON = {
     "status": "Status changes only through the submit, withdraw, approve, reject and "
@@ -165,6 +168,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "byline",
             "source_url",
             "published_on",
+            "revision",
             "body_hash",
             "created_by",
             "created_at",
@@ -213,11 +217,10 @@ class ArticleDetailSerializer(ArticleSerializer):
         fields = [*ArticleSerializer.Meta.fields, "body", "annotations"]
         read_only_fields = fields
 
-    @extend_schema_field(AnnotationSerializer(many=True))
+    @extend_schema_field(ArticleAnnotationSerializer(many=True))
     def get_annotations(self, article: Article) -> list[dict]:
-        return AnnotationSerializer(
-            article.visible_annotations, many=True, context=self.context
-        ).data
+        """Built by the view with reading.article_annotations, as …/annotations/ serves them."""
+        return article.visible_annotations
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -261,6 +264,14 @@ class VisibleProjectField(serializers.SlugRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return Project.objects.visible_to(request.user) if request else Project.objects.none()
+
+    def to_internal_value(self, data: Any) -> Project:
+        """Refuse what is no slug before it reaches the database (a NUL byte there is a 500)."""
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not _SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data[:100])
+        return super().to_internal_value(data)
 
 
 class ArticleCreateSerializer(StrictSerializer):

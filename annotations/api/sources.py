@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from annotations import ingesting, membership, permissions
 from annotations.api.access import HasRole
-from annotations.api.fields import HttpUrlField, TextField
+from annotations.api.fields import BooleanField, HttpUrlField, TextField
 from annotations.api.serializers import StrictSerializer, VisibleProjectField
 from annotations.models import Feed, Fetch
 
@@ -51,7 +51,7 @@ class FetchSerializer(serializers.ModelSerializer):
 class ArticleFromUrlSerializer(StrictSerializer):
     project = VisibleProjectField(required=False)
     url = HttpUrlField(help_text="The page to fetch: http or https, public addresses only.")
-    tracked = serializers.BooleanField(
+    tracked = BooleanField(
         required=False, default=False, help_text="Re-fetch it on a schedule to catch corrections."
     )
 

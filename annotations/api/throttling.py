@@ -1,13 +1,16 @@
 """Per-user limit on API writes, so one runaway script cannot flood the database.
 
-The count lives in Django's cache, which every worker process shares (Redis in production,
-the database otherwise): a limit counted per process would let N workers take N times the rate.
+The limit holds over every sliding window: N writes a minute means no more than N in any 60
+seconds, not N in each clock minute (which lets 2N through around the minute's turn). Each
+user's accepted writes are kept as a log of times in Django's cache, which every worker process
+shares (Redis in production, the database otherwise): a limit counted per process would let
+N workers take N times the rate.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
+import uuid
 
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
@@ -17,53 +20,59 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+# Drop the times older than the window, then log this write if the window has room; answer
+# (1, 0) when it was logged, or (0, the oldest time still in the window, as text) when not.
+_TAKE_SLOT = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  return {1, '0'}
+end
+return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
+"""
 
-def increment(key: str, *, timeout: int) -> int:
-    """Add one to a counter shared by every worker process and return it.
 
-    Redis increments atomically. The database cache reads and writes back, so on PostgreSQL
-    the two steps run under a transaction-scoped advisory lock on the key: concurrent workers
-    take turns and none overwrites another's count.
+def take_slot(key: str, *, now: float, window: int, limit: int) -> float | None:
+    """Log a write at `now` if fewer than `limit` were logged in the `window` seconds before;
+    return None when it was, else the seconds until the oldest one leaves the window.
+
+    On Redis one Lua script does it, atomically. The database cache reads and writes back, so
+    on PostgreSQL the two steps run under a transaction-scoped advisory lock on the key:
+    concurrent workers take turns and none overwrites another's log.
     """
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        return _redis_add_one(cache, key, timeout)
+        name = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(name, write=True)
+        taken, oldest = client.eval(_TAKE_SLOT, 1, name, now, window, limit, uuid.uuid4().hex)
+        return None if taken else float(oldest) + window - now
     if not isinstance(cache, DatabaseCache):
-        return _add_one(cache, key, timeout)
+        return _take_from_log(cache, key, now, window, limit)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
-        return _add_one(cache, key, timeout)
+        return _take_from_log(cache, key, now, window, limit)
 
 
-def _redis_add_one(cache: RedisCache, key: str, timeout: int) -> int:
-    """One round trip: create the counter with its expiry if it is new, then add one, in one
-    MULTI (Django's add() and incr() take three: SET NX, EXISTS and INCRBY)."""
-    name = cache.make_and_validate_key(key)
-    client = cache._cache.get_client(name, write=True)
-    with client.pipeline(transaction=True) as pipe:
-        pipe.set(name, 0, ex=timeout, nx=True)
-        pipe.incr(name)
-        return pipe.execute()[1]
-
-
-def _add_one(cache, key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the counter expired between add() and incr()
-        cache.set(key, 1, timeout=timeout)
-        return 1
+def _take_from_log(cache, key: str, now: float, window: int, limit: int) -> float | None:
+    times = [t for t in cache.get(key, []) if t > now - window]
+    if len(times) >= limit:
+        return min(times) + window - now
+    cache.set(key, [*times, now], timeout=window + 1)
+    return None
 
 
 class WriteRateThrottle(SimpleRateThrottle):
     """Throttle unsafe methods at REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["writes"].
 
-    A fixed window per user: one counter per window (increment()), so concurrent writes in
-    several workers are all counted. (DRF's own throttles read, append and write back a
-    list: concurrent requests overwrite each other's entries.)
+    A sliding window per user, logged in the shared cache (take_slot()), so concurrent writes
+    in several workers are all counted. (DRF's own throttles read, append and write back a
+    list: concurrent requests overwrite each other's entries.) Refused writes are not logged:
+    a client that waits Retry-After gets through.
     """
 
     scope = "writes"
@@ -74,7 +83,7 @@ class WriteRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
-        return f"throttle:{self.scope}:{ident}"
+        return f"throttle:{self.scope}:log:{ident}"
 
     def allow_request(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
@@ -83,12 +92,9 @@ class WriteRateThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         limit, duration = self.parse_rate(self.rate)
-        now = time.time()
-        window = int(now // duration)
-        key = f"{self.get_cache_key(request, view)}:{window}"
-        count = increment(key, timeout=duration + 1)
-        self.retry_after = (window + 1) * duration - now
-        return count <= limit
+        key = self.get_cache_key(request, view)
+        self.retry_after = take_slot(key, now=self.timer(), window=duration, limit=limit)
+        return self.retry_after is None
 
-    def wait(self) -> float:
+    def wait(self) -> float | None:
         return self.retry_after

@@ -31,7 +31,7 @@ from annotations import claimreview, inputs, permissions, verdicting
 from annotations.api.access import HasRole
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.export import CanExport, whole_param
-from annotations.api.fields import HttpUrlField, TextField
+from annotations.api.fields import BooleanField, HttpUrlField, TextField
 from annotations.api.filters import ClaimReviewFilter, CorrectionFilter
 from annotations.api.responses import fast_json
 from annotations.api.serializers import ErrorSerializer, StrictSerializer
@@ -143,7 +143,7 @@ class VerdictFieldsSerializer(StrictSerializer):
     rating = TextField(required=False, max_length=60, help_text="A name on the project's scale.")
     summary = TextField(required=False, max_length=10_000, trim_whitespace=True)
     claimant = TextField(required=False, max_length=1000, trim_whitespace=True)
-    claimant_is_organization = serializers.BooleanField(required=False)
+    claimant_is_organization = BooleanField(required=False)
     claim_date = serializers.DateField(required=False, allow_null=True)
     appearance_url = HttpUrlField(required=False)
     review_url = HttpUrlField(required=False, allow_blank=True)

@@ -53,19 +53,29 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def parse_if_match(header: str) -> int | None:
-    """Return the version an If-Match header names (None for "*"), or refuse it with 412.
+def parse_if_match(header: str, *, what: str = "version of this annotation") -> int | None:
+    """Return the version an If-Match header names (None for "*"), or refuse it.
 
-    An ETag we never issued cannot match, so the precondition fails, whatever it holds.
+    An ETag is a quoted string (RFC 9110): an unquoted one is a malformed header, a 400 naming
+    If-Match. A quoted ETag we never issued cannot match, so the precondition fails (412),
+    whatever it holds. `what` says what the ETag names, for the message.
     """
     value = header.strip()
     if value == "*":
         return None
-    version = value.removeprefix("W/").strip('"')
+    tag = value.removeprefix("W/")
+    shown = value if len(value) <= 20 else value[:19] + "…"
+    if len(tag) < 2 or not tag.startswith('"') or not tag.endswith('"'):
+        raise ValidationError(
+            {
+                "If-Match": f"If-Match {shown} is not an ETag: send it quoted as you read it, "
+                'such as "3". Nothing was changed.'
+            }
+        )
+    version = tag[1:-1]
     if not inputs.is_id(version):
-        shown = value if len(value) <= 20 else value[:19] + "…"
         raise PreconditionFailed(
-            f"If-Match {shown} names no version of this annotation: send the ETag you read, "
+            f"If-Match {shown} names no {what}: send the ETag you read, "
             'such as "3". Nothing was changed.',
             code="stale_version",
         )
@@ -110,17 +120,34 @@ class ArticleViewSet(
 
     def get_queryset(self):
         user = self.request.user
-        queryset = (
+        return (
             Article.objects.visible_to(user)
             .select_related("created_by", "project")
             .with_counts(user)
+            .order_by("-created_at", "-id")
         )
-        if self.action in ("retrieve", "create"):
-            queryset = queryset.with_visible_annotations(user)
-        return queryset.order_by("-created_at", "-id")
 
     def get_serializer_class(self):
         return s.ArticleSerializer if self.action == "list" else s.ArticleDetailSerializer
+
+    def _detail_body(self, article: Article) -> dict[str, Any]:
+        """The article with the annotations the caller may see, built by the same lean reader
+        as …/annotations/: one shape, one fast path."""
+        article.visible_annotations = reading.article_annotations(article.pk, self.request.user)
+        return s.ArticleDetailSerializer(article, context=self.get_serializer_context()).data
+
+    def _detail(self, article: Article, code: int = status.HTTP_200_OK) -> Response:
+        """The article as a write answers it, with its ETag: the revision a body PUT names."""
+        response = Response(self._detail_body(article), status=code)
+        response["ETag"] = f'"{article.revision}"'
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        article = self.get_object()
+        # Rendered like …/annotations/ (orjson, gzip when asked): a thousand spans through
+        # DRF's renderer took as long again as reading them.
+        headers = {"ETag": f'"{article.revision}"'}
+        return fast_json(request, self._detail_body(article), headers=headers)
 
     @extend_schema(
         summary="All the annotations of an article you may see, in text order, unpaged",
@@ -173,7 +200,9 @@ class ArticleViewSet(
         data = s.RevisionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         header = request.headers.get("If-Match")
-        expected = parse_if_match(header) if header is not None else None
+        expected = (
+            parse_if_match(header, what="revision of this article") if header is not None else None
+        )
         try:
             revision = revising.add_revision(
                 user=request.user,
@@ -253,9 +282,7 @@ class ArticleViewSet(
             existing, queued = sources.add_from_url(request, self.get_serializer_context())
             if queued is not None:
                 return queued
-            stored = self.get_queryset().get(pk=existing.pk)
-            body = s.ArticleDetailSerializer(stored, context=self.get_serializer_context()).data
-            return Response(body, status=status.HTTP_200_OK)
+            return self._detail(self.get_queryset().get(pk=existing.pk))
         data = s.ArticleCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -263,9 +290,7 @@ class ArticleViewSet(
             request.user, fields.pop("project", None), permissions.ADDS_ARTICLES
         )
         article = editing.create_article(user=request.user, project=project, **fields)
-        stored = self.get_queryset().get(pk=article.pk)
-        body = s.ArticleDetailSerializer(stored, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self._detail(self.get_queryset().get(pk=article.pk), status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -505,15 +530,12 @@ class AnnotationViewSet(
         data = self._input(s.AttachEvidenceSerializer)
         evidence = data.pop("evidence", None)
         stance, note, version = data.pop("stance"), data.pop("note", ""), data.pop("version", None)
-        if evidence is None:
-            evidence = editing.find_or_add_evidence(
-                user=request.user, project=annotation.project, **data
-            )
         self._versioned(
             editing.attach_evidence,
             body_version=version,
             annotation=annotation,
             evidence=evidence,
+            source=data,
             stance=stance,
             note=note,
             user=request.user,

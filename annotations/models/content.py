@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy
 
 from annotations import anchoring, linking
@@ -28,8 +30,23 @@ from annotations.querysets import (
     ThroughSource,
 )
 
+
+@deconstructible
+class HttpURLValidator(URLValidator):
+    """An http(s) URL whose port, if it has one, exists (URLValidator takes any five digits)."""
+
+    def __call__(self, value) -> None:
+        super().__call__(value)
+        try:
+            port = urlsplit(value).port
+        except ValueError:
+            port = 0
+        if port is not None and not 1 <= port <= 65535:
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
 # javascript:, data: and other schemes are never stored: URLs are rendered as links downstream.
-http_url_validator = URLValidator(schemes=["http", "https"])
+http_url_validator = HttpURLValidator(schemes=["http", "https"])
 _HTTP_URL = Q(url__istartswith="http://") | Q(url__istartswith="https://")
 
 

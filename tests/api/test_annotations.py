@@ -1,7 +1,7 @@
 import pytest
 
 from annotations.choices import Status
-from annotations.models import Annotation, ReviewEvent
+from annotations.models import Annotation, Evidence, ReviewEvent
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -327,6 +327,27 @@ def test_bad_evidence_gets_a_400_naming_the_field(client_for, annotator, draft, 
     response = client_for(annotator).post(detail(draft.pk, "evidence/"), data, format="json")
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "headers", "code"),
+    [
+        ({"stance": "maybe"}, {}, 400),
+        ({"stance": "supports", "version": 7}, {}, 409),
+        ({"stance": "supports"}, {"If-Match": '"7"'}, 412),
+    ],
+)
+def test_a_refused_evidence_attach_stores_no_new_source(
+    client_for, annotator, draft, extra, headers, code
+):
+    body = {"url": "https://example.org/new-report", "title": "New report", **extra}
+    response = client_for(annotator).post(
+        detail(draft.pk, "evidence/"), body, format="json", headers=headers
+    )
+    assert response.status_code == code, response.json()
+    assert not Evidence.objects.exists()
+    draft.refresh_from_db()
+    assert draft.version == 1
 
 
 def test_links_are_added_and_removed(client_for, annotator, article):

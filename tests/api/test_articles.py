@@ -1,7 +1,9 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from annotations.models import Article
-from tests.factories import AnnotationFactory, ArticleFactory
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,84 @@ def test_the_same_story_pasted_from_two_addresses_is_two_articles(client_for, an
         answer = client.post(URL, {**story, "source_url": address}, format="json")
         assert answer.status_code == 201, answer.content
     assert Article.objects.count() == 2
+
+
+def test_the_read_names_its_revision_and_a_put_with_its_etag_succeeds(client_for, annotator):
+    article = ArticleFactory(body="The bridge opens in May.")
+    client = client_for(annotator)
+    read = client.get(f"{URL}{article.pk}/")
+    assert read["ETag"] == '"1"' and read.json()["revision"] == 1
+    assert client.get(URL).json()["results"][0]["revision"] == 1
+    corrected = client.put(
+        f"{URL}{article.pk}/body/",
+        {"body": "The bridge opens in June."},
+        format="json",
+        headers={"If-Match": read["ETag"]},
+    )
+    assert corrected.status_code == 200, corrected.content
+    again = client.get(f"{URL}{article.pk}/")
+    assert again["ETag"] == corrected["ETag"] == '"2"' and again.json()["revision"] == 2
+
+
+def test_an_unquoted_if_match_is_a_400_naming_if_match(client_for, annotator, draft):
+    client = client_for(annotator)
+    article = draft.article
+    put = client.put(
+        f"{URL}{article.pk}/body/", {"body": "New text."}, format="json", headers={"If-Match": "1"}
+    )
+    patch = client.patch(
+        f"/api/v1/annotations/{draft.pk}/", {"note": "x"}, format="json", headers={"If-Match": "1"}
+    )
+    for response in (put, patch):
+        assert response.status_code == 400, response.content
+        assert list(response.json()["errors"]) == ["If-Match"]
+        assert "quoted" in response.json()["errors"]["If-Match"][0]
+    article.refresh_from_db()
+    draft.refresh_from_db()
+    assert (article.revision, draft.note) == (1, "")
+
+
+def test_an_if_match_naming_no_revision_speaks_of_the_article(client_for, annotator, article):
+    response = client_for(annotator).put(
+        f"{URL}{article.pk}/body/", {"body": "New."}, format="json", headers={"If-Match": '"x"'}
+    )
+    assert response.status_code == 412
+    assert "revision of this article" in response.json()["detail"]
+    assert "annotation" not in response.json()["detail"]
+
+
+def _busy(article, annotator, other_annotator, n, first=0):
+    for i in range(first, first + n):
+        mine = AnnotationFactory(article=article, author=annotator, start=i % 40, length=5)
+        if i % 3 == 0:
+            AnnotationFactory(
+                article=article, author=other_annotator, start=i % 40, status="submitted"
+            )
+        if i % 4 == 0:
+            mine.evidence_links.create(
+                evidence=EvidenceFactory(url=f"https://example.org/{i}"), stance="supports"
+            )
+
+
+def test_the_embedded_annotations_are_the_annotations_routes(
+    client_for, annotator, other_annotator, article
+):
+    _busy(article, annotator, other_annotator, 8)
+    client = client_for(annotator)
+    embedded = client.get(f"{URL}{article.pk}/").json()["annotations"]
+    assert embedded == client.get(f"{URL}{article.pk}/annotations/").json()
+    assert len(embedded) == 11 and any(a["evidence"] for a in embedded)
+
+
+def test_the_read_runs_the_same_queries_whatever_the_number_of_annotations(
+    client_for, annotator, other_annotator, article
+):
+    client = client_for(annotator)
+    _busy(article, annotator, other_annotator, 3)
+    client.get(f"{URL}{article.pk}/")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"{URL}{article.pk}/")
+    _busy(article, annotator, other_annotator, 40, first=3)
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"{URL}{article.pk}/")
+    assert len(few) == len(many) <= 7, [q["sql"][:80] for q in many]

@@ -160,3 +160,54 @@ def test_an_article_id_may_be_sent_as_a_string_of_digits(api, article):
     response = api.post("/api/v1/annotations/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["article"] == article.pk
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/evidence/", {"url": "https://example.org/a", "title": "Source"}),
+        ("/api/v1/articles/", {"title": "Text", "body": "Some text."}),
+        ("/api/v1/articles/", {"url": "https://example.org/story"}),
+        ("/api/v1/feeds/", {"url": "https://example.org/feed.xml"}),
+    ],
+)
+@pytest.mark.parametrize("project", ["news\x00room", "\x00", ["newsroom"], {"slug": "x"}, 7])
+def test_a_project_that_is_no_slug_is_a_400_naming_project(client_for, url, body, project):
+    from tests.factories import manager
+
+    user = manager(username="desk")
+    response = client_for(user).post(url, {**body, "project": project}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["errors"]) == ["project"]
+    assert not Article.objects.exists()
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize("given", ["yes", "true", "1", 1, 0, "on", None])
+def test_a_boolean_that_is_no_json_boolean_is_a_400_naming_the_field(client_for, given):
+    from annotations.models import Project
+    from tests.factories import manager
+
+    client = client_for(manager(username="desk"))
+    response = client.patch("/api/v1/projects/newsroom/", {"blind": given}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["blind"]
+    assert Project.objects.get(slug="newsroom").blind is False
+    url = client.post(
+        "/api/v1/articles/", {"url": "https://example.org/a", "tracked": given}, format="json"
+    )
+    assert url.status_code == 400 and list(url.json()["errors"]) == ["tracked"]
+
+
+def test_booleans_are_taken_as_json_booleans_or_form_words(client_for):
+    from annotations.models import Project
+    from tests.factories import manager
+
+    client = client_for(manager(username="desk"))
+    json_body = client.patch("/api/v1/projects/newsroom/", {"blind": True}, format="json")
+    assert json_body.status_code == 200, json_body.content
+    assert Project.objects.get(slug="newsroom").blind is True
+    form = client.patch("/api/v1/projects/newsroom/", "blind=false",
+                        content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert form.status_code == 200, form.content
+    assert Project.objects.get(slug="newsroom").blind is False
