@@ -247,7 +247,9 @@ class VerdictViewSet(
                 user=request.user,
                 verdict=verdict,
                 changes=_fields(dict(data.validated_data), verdict.project),
-                expected_version=parse_if_match(header) if header is not None else None,
+                expected_version=parse_if_match(header, what="version of this verdict")
+                if header is not None
+                else None,
             )
         except VersionConflict as exc:
             raise PreconditionFailed(
