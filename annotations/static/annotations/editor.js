@@ -784,9 +784,15 @@ function hideToolbar() {
   state.pending = null;
 }
 
+// A selection scrolled out of sight gets no toolbar, however late its events arrive (a touch
+// selection settles after a pause, when the page may have scrolled on).
+function onScreen(span) {
+  return span.rect.bottom > 0 && span.rect.top < window.innerHeight;
+}
+
 function onSelectionEnd() {
   const span = text.selectedSpan();
-  if (span && data.user.canAnnotate) showToolbar(span);
+  if (span && data.user.canAnnotate && onScreen(span)) showToolbar(span);
   else hideToolbar();
 }
 
@@ -951,7 +957,7 @@ document.body.append(help);
 function selectionOnScreen() {
   const span = text.selectedSpan();
   if (!span || !state.pending || span.start !== state.pending.start || span.end !== state.pending.end) return false;
-  return span.rect.bottom > 0 && span.rect.top < window.innerHeight;
+  return onScreen(span);
 }
 
 document.addEventListener("keydown", (event) => {
