@@ -364,6 +364,26 @@ class ProjectScopedQuerySet(models.QuerySet):
         return self.filter(project__in=permissions.roles(user).projects(self.seen_by))
 
 
+def blind_for(user: User) -> list[int]:
+    """The projects where the user annotates blind: blind ones where they hold no role that
+    sees all of the work (reviewer, exporter, manager)."""
+    held = permissions.roles(user)
+    sees_all = held.projects(permissions.SEES_ALL)
+    return [p for p in held.projects() if p in held.blind and p not in sees_all]
+
+
+class VerdictQuerySet(ProjectScopedQuerySet):
+    def visible_to(self, user: User) -> VerdictQuerySet:
+        """A project's verdicts, except where the user annotates blind: there only the verdicts
+        of claims they may see, since a verdict quotes its claim and names its author."""
+        rows = super().visible_to(user)
+        blind = [] if permissions.is_admin(user) else blind_for(user)
+        if not blind:
+            return rows
+        claims = related(self.model, "claim").objects.visible_to(user)
+        return rows.filter(~Q(project__in=blind) | Q(claim__in=claims.values("pk")))
+
+
 class ComparisonQuerySet(ProjectScopedQuerySet):
     """Agreement and adjudication compare annotators with each other by name: reviewers,
     exporters and managers of the project see them, never its annotators (who may be working
@@ -384,10 +404,8 @@ class EvidenceQuerySet(ProjectScopedQuerySet):
         """
         if permissions.is_admin(user):
             return self
-        held = permissions.roles(user)
-        member_of = held.projects()
-        sees_all = held.projects(permissions.SEES_ALL)
-        blind = [p for p in member_of if p in held.blind and p not in sees_all]
+        member_of = permissions.roles(user).projects()
+        blind = blind_for(user)
         visible = Q(project__in=[p for p in member_of if p not in blind])
         if blind:
             links = related(self.model, "links")

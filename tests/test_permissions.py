@@ -154,6 +154,20 @@ def _project_with_work(slug: str, *, blind: bool, people: dict, users: dict) -> 
         from_status=VerdictStatus.DRAFTED,
         to_status=VerdictStatus.SUBMITTED,
     )
+    # A verdict on a claim of the article whose assignment is still open: hidden from a blind
+    # annotator until their own work on it is done, like the claim it quotes.
+    work["open_claim"] = AnnotationFactory(
+        article=story, author=second, status=Status.APPROVED, start=60
+    )
+    work["open_verdict"] = Verdict.objects.create(
+        project=project,
+        claim=work["open_claim"],
+        rating=verdicting.ratings(project)[0],
+        summary="Another claim",
+        claimant="Someone else",
+        appearance_url="https://example.org/b",
+        author=second,
+    )
     VerdictCorrection.objects.create(
         verdict=verdict,
         changes={"summary": {"from": "A claim", "to": "A claim, corrected"}},
@@ -235,7 +249,7 @@ def test_another_annotators_draft_and_blind_work_are_hidden_from_the_object_rule
 
 
 def test_verdict_actions_are_in_the_same_table(world):
-    verdict = Verdict.objects.get(project__slug="desk")
+    verdict = Verdict.objects.get(project__slug="desk", summary="A claim")
     reviewer, author = fresh("reviewer"), fresh("other")
     assert permissions.can(reviewer, "decide_verdict", verdict)
     assert not permissions.can(author, "decide_verdict", verdict)  # four eyes
@@ -251,3 +265,15 @@ def test_a_correction_is_decided_by_a_reviewer_who_did_not_propose_it(world):
     assert not permissions.can(fresh("other"), "decide_correction", correction)  # proposer
     assert not permissions.can(fresh("outsider"), "decide_correction", correction)
     assert permissions.can(fresh("other"), "propose_correction", correction.verdict)
+
+
+def test_a_blind_annotator_sees_no_verdict_of_a_claim_hidden_from_them(world, client_for):
+    annotator = fresh("annotator")
+    hidden, shown = world["study"]["open_verdict"], world["desk"]["open_verdict"]
+    assert not permissions.can(annotator, "view", world["study"]["open_claim"])
+    assert not permissions.can(annotator, "view", hidden)
+    assert permissions.can(annotator, "view", shown)
+    assert permissions.can(fresh("reviewer"), "view", hidden)
+    listed = {v["id"] for v in client_for(annotator).get("/api/v1/verdicts/").json()["results"]}
+    assert shown.pk in listed and hidden.pk not in listed
+    assert client_for(annotator).get(f"/api/v1/verdicts/{hidden.pk}/").status_code == 404

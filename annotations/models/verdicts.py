@@ -13,7 +13,7 @@ from annotations.choices import CorrectionStatus, VerdictStatus
 from annotations.models.content import Annotation, WebURLField
 from annotations.models.history import History
 from annotations.models.projects import Project
-from annotations.querysets import ProjectScopedQuerySet, ThroughVerdict
+from annotations.querysets import ProjectScopedQuerySet, ThroughVerdict, VerdictQuerySet
 
 SUMMARY_MAX = 300  # characters of claimReviewed: a sentence, as publishers and search engines want
 
@@ -85,7 +85,7 @@ class Verdict(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     history = History(excluded_fields=["updated_at"])
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = VerdictQuerySet.as_manager()
 
     class Meta:
         verbose_name = gettext_lazy("verdict")
