@@ -71,6 +71,18 @@ def project_models() -> list[type[models.Model]]:
     return sorted(belongs, key=lambda m: m.__name__)
 
 
+def _verdict(claim, summary: str, *, author) -> Verdict:
+    return Verdict.objects.create(
+        project=claim.project,
+        claim=claim,
+        rating=verdicting.ratings(claim.project)[0],
+        summary=summary,
+        claimant="Someone",
+        appearance_url=f"https://example.org/{claim.pk}",
+        author=author,
+    )
+
+
 def _project_with_work(slug: str, *, blind: bool, people: dict, users: dict) -> dict:
     """A project where `people` (names in `users`) hold their roles, with a row of everything
     a project holds."""
@@ -139,15 +151,7 @@ def _project_with_work(slug: str, *, blind: bool, people: dict, users: dict) -> 
     fetch = Fetch.objects.create(project=project, url=f"https://{slug}.example/a", reason="url")
     feed = Feed.objects.create(project=project, url=f"https://{slug}.example/feed.xml")
     FeedItem.objects.create(feed=feed, key="item-1", fetch=fetch)
-    verdict = Verdict.objects.create(
-        project=project,
-        claim=work["second_approved"],
-        rating=verdicting.ratings(project)[0],
-        summary="A claim",
-        claimant="Someone",
-        appearance_url="https://example.org/a",
-        author=second,
-    )
+    verdict = _verdict(work["second_approved"], "A claim", author=second)
     VerdictEvent.objects.create(
         verdict=verdict,
         actor=second,
@@ -159,15 +163,7 @@ def _project_with_work(slug: str, *, blind: bool, people: dict, users: dict) -> 
     work["open_claim"] = AnnotationFactory(
         article=story, author=second, status=Status.APPROVED, start=60
     )
-    work["open_verdict"] = Verdict.objects.create(
-        project=project,
-        claim=work["open_claim"],
-        rating=verdicting.ratings(project)[0],
-        summary="Another claim",
-        claimant="Someone else",
-        appearance_url="https://example.org/b",
-        author=second,
-    )
+    work["open_verdict"] = _verdict(work["open_claim"], "Another claim", author=second)
     VerdictCorrection.objects.create(
         verdict=verdict,
         changes={"summary": {"from": "A claim", "to": "A claim, corrected"}},
