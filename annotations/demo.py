@@ -17,15 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotations import (
-    adjudicating,
-    anchoring,
-    assigning,
-    editing,
-    revising,
-    verdicting,
-    workflow,
-)
+from annotations.agreement import adjudicating
 from annotations.choices import AssignmentState, Label, Role, Stance
 from annotations.models import (
     Adjudication,
@@ -36,6 +28,11 @@ from annotations.models import (
     Membership,
     Project,
 )
+from annotations.projects import assigning
+from annotations.review import workflow
+from annotations.revisions import revising
+from annotations.spans import anchoring, editing
+from annotations.verdicts import verdicting
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from annotations import measuring
+    from annotations.agreement import measuring
     from annotations.models import Annotation, ArticleAgreement, Project
 
     project = Project.objects.get(slug="study")

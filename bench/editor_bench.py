@@ -24,8 +24,8 @@ from django.db import connection
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
-from annotations import anchoring
 from annotations.models import Article, Project
+from annotations.spans import anchoring
 
 TITLE = "Editor benchmark: 5,000 annotations"
 SPANS = 5000

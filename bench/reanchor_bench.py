@@ -33,7 +33,7 @@ django.setup()
 
 from annotations import anchoring  # noqa: E402
 from annotations.demo import ARTICLES  # noqa: E402
-from annotations.reanchoring import Span, reanchor  # noqa: E402
+from annotations.revisions.reanchoring import Span, reanchor  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
 NAMES = ["Ana Lindqvist", "Omar Haddad", "Li Wei", "Grace Okafor", "Søren Dahl"]

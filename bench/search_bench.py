@@ -14,8 +14,8 @@ import time
 import on_bench_database  # noqa: F401  (Django on the benchmark database)
 from django.contrib.auth import get_user_model
 
-from annotations import searching
 from annotations.models import Annotation, Article
+from annotations.search import searching
 
 SEARCHES = [
     ("a reference (29 annotations)", "ref 4242"),

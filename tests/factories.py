@@ -5,9 +5,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from annotations import anchoring
 from annotations.choices import Label, Role
 from annotations.models import Annotation, Article, Evidence, Membership, Project
+from annotations.spans import anchoring
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from annotations import adjudicating, measuring
+from annotations.agreement import adjudicating, measuring
 from annotations.choices import AssignmentState, Label, Origin, Role, Status
 from annotations.models import (
     Annotation,

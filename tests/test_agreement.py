@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotations.agreement import alpha_u, link_scores, matches, span_scores
+from annotations.agreement.measures import alpha_u, link_scores, matches, span_scores
 
 # Krippendorff (2004), Figure 2: a continuum of 300 characters (150-450 in the paper), coders
 # i and j, labels c and k, as (begin, length) of the units. The paper gives c 0.729, k 1.

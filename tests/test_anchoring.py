@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from annotations import anchoring
+from annotations.spans import anchoring
 
 
 def test_normalise_body_composes_decomposed_characters():

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations import adjudicating, measuring, permissions
+from annotations.access import permissions
+from annotations.agreement import adjudicating, measuring
 from annotations.choices import Origin, Status
 from annotations.models import (
     Adjudication,

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotations.importing import ImportFileError, import_file
+from annotations.ingest.importing import ImportFileError, import_file
 from annotations.models import Article
 from tests.factories import default_project
 

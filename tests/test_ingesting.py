@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from annotations import fetching, ingesting
 from annotations.choices import FetchState, Role, Status
+from annotations.ingest import fetching, ingesting
 from annotations.models import Annotation, Article, Feed, FeedItem, Fetch, Project
 from tests import factories
 from tests.websites import Server, huge, slow
@@ -484,7 +484,7 @@ def test_an_unexpected_failure_is_said_in_words_and_logged(web, desk, monkeypatc
     monkeypatch.setattr(trafilatura, "bare_extraction", broken)
     _, fetch = add(desk, web.url("/news/bridge.html"))
     with (
-        caplog.at_level(logging.ERROR, logger="annotations.ingesting"),
+        caplog.at_level(logging.ERROR, logger="annotations.ingest.ingesting"),
         pytest.raises(RuntimeError),
     ):
         ingesting.run_fetch(fetch.pk)

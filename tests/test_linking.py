@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from annotations import editing
 from annotations.choices import Label, LinkKind
 from annotations.models import AnnotationLink
+from annotations.spans import editing
 from tests.factories import AnnotationFactory, ArticleFactory
 
 pytestmark = pytest.mark.django_db

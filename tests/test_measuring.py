@@ -4,7 +4,8 @@ measured again."""
 
 import pytest
 
-from annotations import agreement, measuring
+from annotations.agreement import measures as agreement
+from annotations.agreement import measuring
 from annotations.choices import AssignmentState, Label
 from annotations.models import Annotation, ArticleAgreement, Assignment, Project
 from tests import factories

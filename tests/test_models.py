@@ -195,7 +195,7 @@ def test_insert_with_history_writes_neither_row_when_the_row_is_refused(annotato
 
 
 def test_row_with_reads_the_row_and_its_relation_as_select_related_does(article):
-    from annotations.querysets import row_with
+    from annotations.models.querysets import row_with
 
     found = row_with(Article, article.pk, "project")
     expected = Article.objects.select_related("project").get(pk=article.pk)
@@ -211,7 +211,7 @@ def test_a_sessions_user_is_read_as_the_orm_reads_it(annotator):
     """The once-compiled query converts its columns as the ORM does (aware times on SQLite)."""
     from django.contrib.auth.models import User
 
-    from annotations.permissions import ProjectPermissionBackend
+    from annotations.access.permissions import ProjectPermissionBackend
 
     user = ProjectPermissionBackend().get_user(annotator.pk)
     expected = User.objects.get(pk=annotator.pk)

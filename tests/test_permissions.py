@@ -14,7 +14,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from annotations import permissions, verdicting
+from annotations.access import permissions
 from annotations.choices import AssignmentState, Label, Role, Status, VerdictStatus
 from annotations.models import (
     Adjudication,
@@ -31,6 +31,7 @@ from annotations.models import (
     VerdictCorrection,
     VerdictEvent,
 )
+from annotations.verdicts import verdicting
 from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from rest_framework.test import APIClient
 
-from annotations import assigning
 from annotations.choices import AssignmentState, Role, Status
 from annotations.models import Annotation, Assignment, Membership, Project
+from annotations.projects import assigning
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,

@@ -4,8 +4,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from annotations.choices import Label, Status
-from annotations.linking import LINK_SHAPES
 from annotations.models import Annotation, AnnotationLink, Evidence, EvidenceLink
+from annotations.spans.linking import LINK_SHAPES
 from tests.factories import AnnotationFactory, ArticleFactory, annotator
 from tests.test_concurrency import client_for, in_parallel
 

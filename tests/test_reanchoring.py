@@ -2,8 +2,8 @@
 
 import pytest
 
-from annotations import anchoring
-from annotations.reanchoring import Span, reanchor
+from annotations.revisions.reanchoring import Span, reanchor
+from annotations.spans import anchoring
 
 OLD = (
     "The mayor, Jon Smith, said the bridge would open in May. "

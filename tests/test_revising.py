@@ -5,9 +5,10 @@ import threading
 import pytest
 from django.db import connection
 
-from annotations import revising, workflow
 from annotations.choices import Anchor, Status
 from annotations.models import Annotation, ArticleRevision
+from annotations.review import workflow
+from annotations.revisions import revising
 from tests.factories import AnnotationFactory, ArticleFactory, annotator, reviewer
 
 BODY = (

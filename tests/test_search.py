@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from annotations import workflow
 from annotations.choices import Stance, Status
 from annotations.models import Annotation, Article, EvidenceLink
+from annotations.review import workflow
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]

@@ -195,7 +195,7 @@ INTERNAL_LITERALS = [
 def test_an_ipv6_address_carrying_an_internal_ipv4_one_is_internal(address, settings):
     import ipaddress
 
-    from annotations import fetching
+    from annotations.ingest import fetching
 
     settings.FETCH_ALLOWED_NETWORKS = []
     assert not fetching.is_public(ipaddress.ip_address(address))
@@ -208,7 +208,7 @@ def test_an_ipv6_address_carrying_an_internal_ipv4_one_is_internal(address, sett
 def test_a_public_address_stays_public_however_it_is_written(address, settings):
     import ipaddress
 
-    from annotations import fetching
+    from annotations.ingest import fetching
 
     settings.FETCH_ALLOWED_NETWORKS = []
     assert fetching.is_public(ipaddress.ip_address(address))

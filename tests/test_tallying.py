@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotations import tallying
 from annotations.choices import Anchor, Label, Role, Status
+from annotations.export import tallying
 from annotations.models import Annotation, AnnotationTally, Membership, Project
 from tests.factories import (
     AnnotationFactory,

@@ -5,7 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotations import demo, permissions, verdicting
+from annotations import demo
+from annotations.access import permissions
 from annotations.models import (
     Annotation,
     Article,
@@ -15,7 +16,8 @@ from annotations.models import (
     Verdict,
     VerdictCorrection,
 )
-from annotations.transfer import TransferError, import_all
+from annotations.transfer.archive import TransferError, import_all
+from annotations.verdicts import verdicting
 from tests.factories import AnnotationFactory, ArticleFactory, annotator
 
 pytestmark = pytest.mark.django_db

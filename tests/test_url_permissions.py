@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from annotations import ingesting, verdicting
 from annotations.choices import Status
+from annotations.ingest import ingesting
 from annotations.models import (
     Article,
     Assignment,
@@ -29,6 +29,7 @@ from annotations.models import (
     Verdict,
     VerdictCorrection,
 )
+from annotations.verdicts import verdicting
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,

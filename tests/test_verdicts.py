@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotations import claimreview, verdicting
 from annotations.choices import Label, LinkKind, Status, VerdictStatus
 from annotations.models import AnnotationLink, Project, Verdict, VerdictEvent
+from annotations.verdicts import claimreview, verdicting
 from tests import factories
 from tests.test_concurrency import in_parallel
 

@@ -1,8 +1,9 @@
 import pytest
 
-from annotations import concurrency, statuses, workflow
 from annotations.choices import Status
+from annotations.common import concurrency
 from annotations.models import ReviewEvent
+from annotations.review import statuses, workflow
 from tests.factories import AnnotationFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ class WorkbenchAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context: dict | None = None):
         # Imported here: this module loads while the admin app is set up, before the models.
-        from annotations import permissions
+        from annotations.access import permissions
         from annotations.models import Annotation
 
         extra_context = dict(extra_context or {})

@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.defaults import bad_request, page_not_found, server_error
 
-from annotations import membership
 from annotations.api.errors import too_large_message
+from annotations.projects import membership
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -69,8 +69,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses log-ins after repeated failures
     # Logs in as ModelBackend does, reads a session's user with their roles in one query, and
-    # answers has_perm(perm, obj) from project roles (annotations.permissions.can).
-    "annotations.permissions.ProjectPermissionBackend",
+    # answers has_perm(perm, obj) from project roles (annotations.access.permissions.can).
+    "annotations.access.permissions.ProjectPermissionBackend",
     # Model permissions without an object, and the users of sessions begun before the line
     # above logged people in (a session names the backend that logged it in).
     "django.contrib.auth.backends.ModelBackend",

@@ -12,13 +12,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import adjudicating, editing, ingesting, permissions, statuses
+from annotations.access import permissions
 from annotations.admin.filters import FullTextSearch, ProjectListFilter, PublisherListFilter
 from annotations.admin.scoping import ProjectScoped
+from annotations.agreement import adjudicating
 from annotations.choices import Role
+from annotations.ingest import ingesting
 from annotations.models import Annotation, Article, Evidence, EvidenceLink, ReviewEvent
-from annotations.querysets import row_count
-from annotations.shape import ANNOTATION_FIELDS
+from annotations.models.querysets import row_count
+from annotations.review import statuses
+from annotations.spans import editing
+from annotations.spans.shape import ANNOTATION_FIELDS
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -62,7 +66,7 @@ class InlineAnnotationForm(forms.ModelForm):
 class ArticleAnnotationInline(ReadOnlyInline):
     """An article's annotations: admins correct label and note until one is approved.
 
-    Saving goes through annotations.editing (version bump, history), like every other edit;
+    Saving goes through annotations.spans.editing (version bump, history), like every other edit;
     span, status and author change only in the editor and the review.
     """
 
@@ -218,7 +222,7 @@ class EvidenceLinkInline(ReadOnlyInline):
 
 @admin.register(Annotation)
 class AnnotationAdmin(FullTextSearch, SimpleHistoryAdmin):
-    """Every annotation, read-only: statuses change only through annotations.workflow."""
+    """Every annotation, read-only: statuses change only through annotations.review.workflow."""
 
     list_display = ["short_quote", "label", "status", "article", "author", "updated_at"]
     list_select_related = ["article", "author"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from annotations import searching
-from annotations.inputs import is_id
+from annotations.common.inputs import is_id
 from annotations.models import Project
+from annotations.search import searching
 
 
 class ProjectListFilter(admin.SimpleListFilter):

@@ -17,15 +17,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import assigning, measuring, permissions
+from annotations.access import permissions
 from annotations.admin.filters import ArticleProjectListFilter
 from annotations.admin.inlines import LabelledInlineFormSet
 from annotations.admin.scoping import ProjectScoped
 from annotations.admin.verdicts import RatingInline
+from annotations.agreement import measuring
 from annotations.choices import Role, Status
+from annotations.common.inputs import is_id
 from annotations.export.records import neutralise
-from annotations.inputs import is_id
 from annotations.models import Article, Assignment, Membership, Project
+from annotations.projects import assigning
 
 
 class MembershipInline(admin.TabularInline):

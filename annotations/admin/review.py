@@ -19,11 +19,14 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from annotations import anchoring, inputs, permissions, statuses, workflow
+from annotations.access import permissions
 from annotations.admin.filters import FullTextSearch, ProjectListFilter
-from annotations.concurrency import Busy, VersionConflict
-from annotations.inputs import is_id
+from annotations.common import inputs
+from annotations.common.concurrency import Busy, VersionConflict
+from annotations.common.inputs import is_id
 from annotations.models import Annotation, Article, ReviewQueue
+from annotations.review import statuses, workflow
+from annotations.spans import anchoring
 
 # The decisions taken on this page: on a submitted annotation, and reopening an approved one.
 DECISIONS = [*statuses.REVIEW_DECISIONS, "reopen"]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from annotations import permissions
+from annotations.access import permissions
 from annotations.models import Project
 
 
 class ProjectScoped:
     """Admin screens over project data: a member sees their projects' rows, nobody else's.
 
-    Who may view, add, change or delete asks annotations.permissions with the object, so a
+    Who may view, add, change or delete asks annotations.access.permissions with the object, so a
     reviewer of one project reads another project's rows nowhere in admin, not even by id.
     """
 

@@ -13,10 +13,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotations import ingesting, permissions
+from annotations.access import permissions
 from annotations.admin.content import ReadOnlyInline
 from annotations.admin.filters import ProjectListFilter
 from annotations.admin.scoping import ProjectScoped
+from annotations.ingest import ingesting
 from annotations.models import Feed, FeedItem, Fetch
 
 

@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations import claimreview, permissions, verdict_statuses, verdicting
+from annotations.access import permissions
 from annotations.admin.content import ReadOnlyInline
 from annotations.admin.filters import ProjectListFilter
 from annotations.admin.scoping import ProjectScoped
 from annotations.choices import VerdictStatus
 from annotations.models import Rating, Verdict, VerdictCorrection, VerdictEvent
+from annotations.verdicts import claimreview, verdict_statuses, verdicting
 
 CORRECTION_STEP = "correction_"  # a step's name with this prefix acts on the pending correction
 PROPOSE = "propose_correction"

@@ -1,10 +1,10 @@
-"""Who may call the API at all: DRF permission classes that ask annotations.permissions."""
+"""Who may call the API at all: DRF permission classes that ask annotations.access.permissions."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from annotations import permissions
+from annotations.access import permissions
 
 
 class HasRole(BasePermission):

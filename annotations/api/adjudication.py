@@ -17,12 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import adjudicating, permissions
+from annotations.access import permissions
+from annotations.agreement import adjudicating
 from annotations.api.access import HasRole
 from annotations.api.fields import EnumTextField, OffsetField, TextField
 from annotations.api.serializers import StrictSerializer
 from annotations.choices import Label
-from annotations.inputs import MAX_ID
+from annotations.common.inputs import MAX_ID
 from annotations.models import Adjudication, Annotation, Article
 
 

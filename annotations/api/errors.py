@@ -15,9 +15,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotations.concurrency import Busy
-from annotations.editing import AlreadyAttached
-from annotations.workflow import WorkflowError
+from annotations.common.concurrency import Busy
+from annotations.review.workflow import WorkflowError
+from annotations.spans.editing import AlreadyAttached
 
 
 class Conflict(exceptions.APIException):

@@ -18,15 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import permissions, tallying
+from annotations.access import permissions
 from annotations.api.filters import AnnotationFilter, UtcDateTimeFilter
 from annotations.api.responses import fast_json
 from annotations.choices import Status
-from annotations.export import pages
+from annotations.common.inputs import MAX_ID, InputError, whole_number
+from annotations.export import pages, tallying
 from annotations.export.formats import FORMATS, Format, snapshot
-from annotations.inputs import MAX_ID, InputError, whole_number
 from annotations.models import Annotation
-from annotations.querysets import ANNOTATION_SETS, AnnotationQuerySet, ExportScope
+from annotations.models.querysets import ANNOTATION_SETS, AnnotationQuerySet, ExportScope
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 

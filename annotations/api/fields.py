@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import QueryDict
 from rest_framework import serializers
 
-from annotations.inputs import normalise_url
+from annotations.common.inputs import normalise_url
 from annotations.models import http_url_validator
 
 MAX_OFFSET = 2_147_483_647  # PostgreSQL integer

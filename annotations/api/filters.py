@@ -7,9 +7,9 @@ from django import forms
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from annotations import searching
 from annotations.choices import CorrectionStatus, Label, Status
 from annotations.models import Annotation, Article, Evidence, Verdict, VerdictCorrection
+from annotations.search import searching
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):

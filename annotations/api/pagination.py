@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as DRFPageNumberPagination
 
-from annotations.inputs import InputError, whole_number
+from annotations.common.inputs import InputError, whole_number
 
 
 class PageNumberPagination(DRFPageNumberPagination):

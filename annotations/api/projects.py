@@ -13,13 +13,15 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import assigning, measuring, membership, permissions
+from annotations.access import permissions
+from annotations.agreement import measuring
 from annotations.api.fields import BooleanField, EnumTextField, TextField
 from annotations.api.idempotency import idempotent
 from annotations.api.serializers import StrictSerializer
 from annotations.choices import AssignmentState, Role
 from annotations.models import Article, Assignment, Membership, Project
-from annotations.rendering import markdown_to_html
+from annotations.projects import assigning, membership
+from annotations.projects.rendering import markdown_to_html
 
 
 class ProjectSerializer(serializers.ModelSerializer):

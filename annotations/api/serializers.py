@@ -8,10 +8,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from annotations import permissions, searching, workflow
+from annotations.access import permissions
 from annotations.api.fields import EnumTextField, HttpUrlField, OffsetField, TextField
 from annotations.choices import Anchor, Label, LinkKind, Stance, Status
-from annotations.inputs import MAX_ID
+from annotations.common.inputs import MAX_ID
 from annotations.models import (
     Annotation,
     AnnotationLink,
@@ -21,8 +21,10 @@ from annotations.models import (
     EvidenceLink,
     Project,
 )
-from annotations.querysets import row_with
-from annotations.shape import ANNOTATION_FIELDS
+from annotations.models.querysets import row_with
+from annotations.review import workflow
+from annotations.search import searching
+from annotations.spans.shape import ANNOTATION_FIELDS
 
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")  # what Project.slug (a SlugField) can hold
 

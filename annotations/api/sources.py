@@ -10,11 +10,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import ingesting, membership, permissions
+from annotations.access import permissions
 from annotations.api.access import HasRole
 from annotations.api.fields import BooleanField, HttpUrlField, TextField
 from annotations.api.serializers import StrictSerializer, VisibleProjectField
+from annotations.ingest import ingesting
 from annotations.models import Feed, Fetch
+from annotations.projects import membership
 
 
 class FetchSerializer(serializers.ModelSerializer):

@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import claimreview, inputs, permissions, verdicting
+from annotations.access import permissions
 from annotations.api.access import HasRole
 from annotations.api.errors import Conflict, PreconditionFailed
 from annotations.api.export import CanExport, whole_param
@@ -37,8 +37,10 @@ from annotations.api.responses import fast_json
 from annotations.api.serializers import ErrorSerializer, StrictSerializer
 from annotations.api.views import IF_MATCH, parse_if_match
 from annotations.choices import CorrectionStatus
-from annotations.concurrency import VersionConflict
+from annotations.common import inputs
+from annotations.common.concurrency import VersionConflict
 from annotations.models import SUMMARY_MAX, Annotation, Project, Verdict, VerdictCorrection
+from annotations.verdicts import claimreview, verdicting
 
 CONFLICT = OpenApiResponse(
     ErrorSerializer, description="Not in this state: `code` and `detail` say why."

@@ -20,16 +20,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import (
-    editing,
-    ingesting,
-    inputs,
-    membership,
-    permissions,
-    reading,
-    revising,
-    workflow,
-)
+from annotations.access import permissions
 from annotations.api import serializers as s
 from annotations.api import sources
 from annotations.api.errors import Conflict, PreconditionFailed
@@ -37,12 +28,18 @@ from annotations.api.filters import AnnotationFilter, ArticleFilter, EvidenceFil
 from annotations.api.idempotency import idempotent
 from annotations.api.responses import fast_json
 from annotations.choices import Role
-from annotations.concurrency import VersionConflict
+from annotations.common import inputs
+from annotations.common.concurrency import VersionConflict
+from annotations.ingest import ingesting
 from annotations.models import (
     Annotation,
     Article,
     Evidence,
 )
+from annotations.projects import membership
+from annotations.review import workflow
+from annotations.revisions import revising
+from annotations.spans import editing, reading
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

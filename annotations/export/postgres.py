@@ -30,7 +30,7 @@ from annotations.models import (
     Rating,
     Verdict,
 )
-from annotations.shape import ISO_UTC_PATTERN
+from annotations.spans.shape import ISO_UTC_PATTERN
 
 BLOCK = 64 * 1024  # bytes per chunk sent to the client, in both streaming paths
 

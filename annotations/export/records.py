@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from annotations.models import Annotation
-from annotations.shape import ANNOTATION_FIELDS
+from annotations.spans.shape import ANNOTATION_FIELDS
 
 OFFSET_UNIT = "code_point"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

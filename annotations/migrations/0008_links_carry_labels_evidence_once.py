@@ -10,7 +10,7 @@ in the same transaction). What this migration changes in existing data, it print
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
-from annotations.inputs import normalise_url
+from annotations.common.inputs import normalise_url
 
 SHAPES = {("attribution", "claim"), ("attribution", "denial"), ("denial", "claim")}
 

@@ -4,7 +4,7 @@ annotations change; the rest keep their context as it was."""
 
 from django.db import migrations
 
-from annotations.anchoring import context
+from annotations.spans.anchoring import context
 
 
 def extend(apps, schema_editor):

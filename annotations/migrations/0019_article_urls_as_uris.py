@@ -3,7 +3,7 @@ as evidence URLs did in 0008, so every export holds valid URIs."""
 
 from django.db import migrations
 
-from annotations.inputs import normalise_url
+from annotations.common.inputs import normalise_url
 
 
 def normalise(apps, schema_editor):

@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy
 
-from annotations import anchoring, linking
 from annotations.choices import Anchor, Label, LinkKind, Origin, Stance, Status
-from annotations.inputs import normalise_url
+from annotations.common.inputs import normalise_url
 from annotations.models.history import History
-from annotations.querysets import (
+from annotations.models.querysets import (
     AnnotationQuerySet,
     ArticleQuerySet,
     EvidenceQuerySet,
@@ -29,6 +28,7 @@ from annotations.querysets import (
     ThroughArticle,
     ThroughSource,
 )
+from annotations.spans import anchoring, linking
 
 
 @deconstructible
@@ -533,7 +533,7 @@ class AnnotationLink(models.Model):
 
 
 class ReviewEvent(models.Model):
-    """One status change, written by annotations.workflow and never edited."""
+    """One status change, written by annotations.review.workflow and never edited."""
 
     annotation = models.ForeignKey(
         Annotation, on_delete=models.CASCADE, related_name="review_events"

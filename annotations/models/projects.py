@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from annotations.choices import AssignmentState, Role
 from annotations.models.content import WebURLField
 from annotations.models.history import History
-from annotations.querysets import (
+from annotations.models.querysets import (
     AssignmentQuerySet,
     ComparisonQuerySet,
     ProjectQuerySet,

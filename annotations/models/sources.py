@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from annotations.choices import FetchReason, FetchState
 from annotations.models.content import Article, WebURLField
 from annotations.models.projects import Project
-from annotations.querysets import ProjectScopedQuerySet, ThroughFeed
+from annotations.models.querysets import ProjectScopedQuerySet, ThroughFeed
 
 
 class Fetch(models.Model):

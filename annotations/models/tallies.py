@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from annotations.querysets import TallyQuerySet
+from annotations.models.querysets import TallyQuerySet
 
 
 class AnnotationTally(models.Model):

@@ -13,7 +13,7 @@ from annotations.choices import CorrectionStatus, VerdictStatus
 from annotations.models.content import Annotation, WebURLField
 from annotations.models.history import History
 from annotations.models.projects import Project
-from annotations.querysets import ProjectScopedQuerySet, ThroughVerdict, VerdictQuerySet
+from annotations.models.querysets import ProjectScopedQuerySet, ThroughVerdict, VerdictQuerySet
 
 SUMMARY_MAX = 300  # characters of claimReviewed: a sentence, as publishers and search engines want
 

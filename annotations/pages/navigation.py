@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from annotations import permissions
+from annotations.access import permissions
 
 
 def links(request: HttpRequest) -> dict[str, dict[str, Any]]:

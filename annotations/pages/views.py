@@ -22,24 +22,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from annotations import (
-    assigning,
-    claimreview,
-    editing,
-    ingesting,
-    inputs,
-    permissions,
-    revising,
-    searching,
-    statuses,
-    verdict_statuses,
-    verdicting,
-)
+from annotations.access import permissions
 from annotations.choices import Anchor, CorrectionStatus, Label, LinkKind, Stance, Status
-from annotations.linking import LINK_SHAPES
+from annotations.common import inputs
+from annotations.ingest import ingesting
 from annotations.models import Annotation, Article, Assignment, Fetch, Project, Verdict
 from annotations.pages.forms import ArticleForm, ArticleFromUrlForm, VerdictForm
-from annotations.rendering import markdown_to_html
+from annotations.projects import assigning
+from annotations.projects.rendering import markdown_to_html
+from annotations.review import statuses
+from annotations.revisions import revising
+from annotations.search import searching
+from annotations.spans import editing
+from annotations.spans.linking import LINK_SHAPES
+from annotations.verdicts import claimreview, verdict_statuses, verdicting
 
 PAGE_SIZE = 25
 ANNOTATIONS_FOUND = 10

@@ -223,7 +223,7 @@ def test_reviewers_cannot_edit_or_delete_annotations(reviewer_client, annotator)
 
 
 def test_field_history_is_visible_in_admin(annotator):
-    from annotations import editing
+    from annotations.spans import editing
 
     annotation = AnnotationFactory(author=annotator)
     editing.update_annotation(

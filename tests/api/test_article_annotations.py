@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory
 
-from annotations import editing, workflow
 from annotations.api.serializers import AnnotationSerializer
 from annotations.choices import Anchor, Label, Stance
 from annotations.models import Annotation
+from annotations.review import workflow
+from annotations.spans import editing
 from tests import factories
 
 pytestmark = pytest.mark.django_db

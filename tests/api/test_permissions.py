@@ -8,9 +8,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotations import assigning
 from annotations.choices import Status
 from annotations.models import Assignment, Project
+from annotations.projects import assigning
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,

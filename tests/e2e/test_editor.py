@@ -1,9 +1,10 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotations import editing, workflow
 from annotations.choices import Status
 from annotations.models import Annotation
+from annotations.review import workflow
+from annotations.spans import editing
 from tests.e2e.helpers import (
     _TEXT_BOX,
     log_in,

@@ -4,8 +4,8 @@ per paragraph with selections and offsets still exact."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotations import editing
 from annotations.models import Annotation
+from annotations.spans import editing
 from tests.e2e.helpers import _TEXT_BOX, log_in
 from tests.factories import AnnotationFactory, ArticleFactory, annotator
 

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotations import revising
 from annotations.choices import Anchor
 from annotations.models import Annotation
+from annotations.revisions import revising
 from tests.e2e.helpers import log_in
 from tests.factories import AnnotationFactory, ArticleFactory, annotator
 

@@ -8,9 +8,9 @@ import json
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from annotations import verdicting
 from annotations.choices import Label, Status
 from annotations.models import Project, Verdict
+from annotations.verdicts import verdicting
 from tests.e2e.helpers import log_in, logged_in
 from tests.factories import PASSWORD, AnnotationFactory, ArticleFactory, annotator, reviewer
 

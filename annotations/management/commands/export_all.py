@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from annotations.transfer import export_all
+from annotations.transfer.archive import export_all
 
 
 class Command(BaseCommand):

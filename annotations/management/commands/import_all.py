@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.transfer import TransferError, import_all
+from annotations.transfer.archive import TransferError, import_all
 
 
 class Command(BaseCommand):

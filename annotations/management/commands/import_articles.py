@@ -5,7 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.importing import ImportFileError, import_file
+from annotations.ingest.importing import ImportFileError, import_file
 from annotations.models import Project
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annotations import ingesting
+from annotations.ingest import ingesting
 from annotations.models import Project
 
 

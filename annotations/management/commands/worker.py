@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from annotations import ingesting, tallying
+from annotations.export import tallying
+from annotations.ingest import ingesting
 
 logger = logging.getLogger(__name__)
 

@@ -27,18 +27,13 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotations import (
-    anchoring,
-    concurrency,
-    editing,
-    extracting,
-    fetching,
-    inputs,
-    permissions,
-    revising,
-)
+from annotations.access import permissions
 from annotations.choices import FetchReason, FetchState, Role
+from annotations.common import concurrency, inputs
+from annotations.ingest import extracting, fetching
 from annotations.models import Article, Feed, FeedItem, Fetch, Project, http_url_validator
+from annotations.revisions import revising
+from annotations.spans import anchoring, editing
 
 try:  # Django 6 has the tasks framework built in; 5.2 has its backport.
     from django.tasks import task

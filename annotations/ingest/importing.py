@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotations import anchoring, revising
-from annotations.inputs import normalise_url
+from annotations.common.inputs import normalise_url
 from annotations.models import Article, Project
+from annotations.revisions import revising
+from annotations.spans import anchoring
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

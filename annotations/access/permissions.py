@@ -16,9 +16,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotations import statuses
 from annotations.choices import Role
-from annotations.compiled import CompiledQuery
+from annotations.common.compiled import CompiledQuery
+from annotations.review import statuses
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

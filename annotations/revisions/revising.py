@@ -16,10 +16,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from annotations import anchoring, concurrency, permissions, reanchoring, statuses, workflow
+from annotations.access import permissions
 from annotations.choices import Anchor
+from annotations.common import concurrency
 from annotations.models import Annotation, Article, ArticleRevision
 from annotations.models.content import WITHOUT_ADDRESS
+from annotations.review import statuses, workflow
+from annotations.revisions import reanchoring
+from annotations.spans import anchoring
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

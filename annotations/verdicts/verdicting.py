@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotations import claimreview, concurrency, permissions, verdict_statuses
+from annotations.access import permissions
 from annotations.choices import CorrectionStatus, Label, LinkKind, Status, VerdictStatus
+from annotations.common import concurrency
 from annotations.models import (
     SUMMARY_MAX,
     Annotation,
@@ -32,7 +33,8 @@ from annotations.models import (
     VerdictCorrection,
     VerdictEvent,
 )
-from annotations.verdict_statuses import CORRECTION_STEPS, TRANSITIONS
+from annotations.verdicts import claimreview, verdict_statuses
+from annotations.verdicts.verdict_statuses import CORRECTION_STEPS, TRANSITIONS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

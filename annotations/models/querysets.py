@@ -10,9 +10,11 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from annotations import permissions, searching, statuses
+from annotations.access import permissions
 from annotations.choices import Anchor, AssignmentState, Label, Origin, Status, VerdictStatus
-from annotations.compiled import CompiledQuery
+from annotations.common.compiled import CompiledQuery
+from annotations.review import statuses
+from annotations.search import searching
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

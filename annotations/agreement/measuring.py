@@ -25,8 +25,8 @@ from django.db.models import Count, F, Max, Q, Sum, TextField
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
 
-from annotations import agreement
-from annotations.agreement import AlphaParts, Scores
+from annotations.agreement import measures as agreement
+from annotations.agreement.measures import AlphaParts, Scores
 from annotations.choices import Anchor, AssignmentState, Label, Origin
 from annotations.models import Annotation, AnnotationLink, Article, ArticleAgreement, Project
 

@@ -1,8 +1,8 @@
-"""Concurrency: optimistic versions, row locks taken in one order, and bounded retries.
+"""Concurrency: optimistic versions and bounded retries, for every writer.
 
-Every change to an annotation names the version it started from and locks only the rows it
-changes, in id order, so two writers never wait on each other in a circle. A deadlock or
-serialization failure that still happens is retried a few times, then reported as Busy.
+A change names the version it started from (VersionConflict when another writer got there
+first). A deadlock or serialization failure that still happens is retried a few times, then
+reported as Busy.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from django.db import OperationalError, connection
-
-from annotations.models import Annotation
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,35 +68,3 @@ def retrying(func: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return run
-
-
-def lock(annotation: Annotation, expected_version: int | None) -> Annotation:
-    """Return the row locked for this transaction, refusing a stale expected version.
-
-    Must run inside transaction.atomic(); the lock makes the version check and the write that
-    follows one step, so two writers can never both pass the check. Only the annotation's own
-    row is locked: the article it belongs to stays free for every other writer.
-    """
-    locked = Annotation.objects.select_for_update(of=("self",)).get(pk=annotation.pk)
-    _check_version(locked, expected_version)
-    return locked
-
-
-def lock_pair(
-    first: Annotation, second_id: int, expected_version: int | None
-) -> tuple[Annotation, Annotation]:
-    """Lock two annotations in id order (so crossing writers cannot deadlock), checking the
-    first one's version; return them as (first, second), read under the lock."""
-    rows = Annotation.objects.select_for_update(of=("self",)).filter(pk__in={first.pk, second_id})
-    locked = {row.pk: row for row in rows.order_by("pk")}
-    if first.pk not in locked:
-        raise Annotation.DoesNotExist(f"Annotation {first.pk} no longer exists.")
-    if second_id not in locked:
-        raise Annotation.DoesNotExist(f"Annotation {second_id} no longer exists.")
-    _check_version(locked[first.pk], expected_version)
-    return locked[first.pk], locked[second_id]
-
-
-def _check_version(locked: Annotation, expected_version: int | None) -> None:
-    if expected_version is not None and locked.version != expected_version:
-        raise VersionConflict(expected=expected_version, current=locked.version)

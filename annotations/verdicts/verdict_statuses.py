@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import pgettext_lazy
 
 from annotations.choices import CorrectionStatus, VerdictStatus
-from annotations.statuses import Transition
+from annotations.review.statuses import Transition
 
 # The author may change a drafted verdict; a published one changes only by a correction that
 # a second person approves (it then carries dateModified); in between it waits for a decision.

@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import connection
 
 from annotations.models import AnnotationTally
-from annotations.querysets import AnnotationQuerySet, TallyQuerySet
+from annotations.models.querysets import AnnotationQuerySet, TallyQuerySet
 
 
 def counted(

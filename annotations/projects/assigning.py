@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from annotations import concurrency, permissions, workflow
+from annotations.access import permissions
 from annotations.choices import AssignmentState, Role, Status
+from annotations.common import concurrency
 from annotations.models import Annotation, Article, Assignment, Membership, Project
+from annotations.review import workflow
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

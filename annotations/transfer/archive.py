@@ -21,8 +21,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from annotations import anchoring, shape
-from annotations.membership import SETTINGS
 from annotations.models import (
     Adjudication,
     Annotation,
@@ -40,6 +38,8 @@ from annotations.models import (
     VerdictCorrection,
     VerdictEvent,
 )
+from annotations.projects.membership import SETTINGS
+from annotations.spans import anchoring, shape
 
 PROJECT_FIELDS = ["slug", *SETTINGS]
 VERDICT_TEXT = [

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from annotations import permissions
+from annotations.access import permissions
 from annotations.choices import Role
 from annotations.models import Membership, Project
 

@@ -1,7 +1,7 @@
 """Writes authors make: creating, changing and deleting annotations, their links and evidence.
 
 Every function checks permissions.py, validates through anchoring.py and linking.py, and takes
-the row lock of concurrency.py, so the API and the pages share one set of rules.
+the row locks of models/locking.py, so the API and the pages share one set of rules.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from annotations import anchoring, concurrency, linking, permissions
+from annotations.access import permissions
 from annotations.choices import Anchor, Label, Stance
-from annotations.inputs import MAX_ID, normalise_url
+from annotations.common import concurrency
+from annotations.common.inputs import MAX_ID, normalise_url
 from annotations.models import (
     Annotation,
     AnnotationLink,
@@ -24,8 +25,10 @@ from annotations.models import (
     EvidenceLink,
     Project,
     history,
+    locking,
 )
 from annotations.models.content import WITHOUT_ADDRESS
+from annotations.spans import anchoring, linking
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -180,7 +183,7 @@ def update_annotation(
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed here.")))
     with transaction.atomic():
-        locked = concurrency.lock(annotation, expected_version)
+        locked = locking.lock(annotation, expected_version)
         _check_editable(user, locked)
         if "label" in changes:
             problem = label_change_problem(locked, changes["label"])
@@ -226,7 +229,7 @@ def confirm_proposal(
 ) -> Annotation:
     """Accept the place a correction proposed for the annotation on the current text."""
     with transaction.atomic():
-        locked = concurrency.lock(annotation, expected_version)
+        locked = locking.lock(annotation, expected_version)
         _check_editable(user, locked)
         if locked.anchor != Anchor.PROPOSED:
             raise ValidationError({"anchor": _("This annotation has no proposed span to confirm.")})
@@ -245,7 +248,7 @@ def delete_annotation(
     *, annotation: Annotation, user: AbstractBaseUser, expected_version: int | None = None
 ) -> None:
     with transaction.atomic():
-        locked = concurrency.lock(annotation, expected_version)
+        locked = locking.lock(annotation, expected_version)
         if not permissions.can_delete_annotation(user, locked):
             raise PermissionDenied(permissions.edit_refusal(locked))
         locked._history_user = user
@@ -277,7 +280,7 @@ def add_link(
         if target.pk == source.pk:
             raise ValidationError({"target": _("An annotation cannot link to itself.")})
         try:
-            locked, locked_target = concurrency.lock_pair(source, target.pk, expected_version)
+            locked, locked_target = locking.lock_pair(source, target.pk, expected_version)
         except Annotation.DoesNotExist as exc:
             raise ValidationError({"target": str(exc)}) from exc
         _check_editable(user, locked)
@@ -303,7 +306,7 @@ def remove_link(
     expected_version: int | None = None,
 ) -> Annotation:
     with transaction.atomic():
-        locked = concurrency.lock(source, expected_version)
+        locked = locking.lock(source, expected_version)
         _check_editable(user, locked)
         deleted, _kinds = AnnotationLink.objects.filter(source=locked, target_id=target_id).delete()
         if not deleted:
@@ -371,7 +374,7 @@ def attach_evidence(
     if evidence is not None and evidence.project_id != annotation.project_id:
         raise ValidationError({"evidence": _("That evidence belongs to another project.")})
     with transaction.atomic():
-        locked = concurrency.lock(annotation, expected_version)
+        locked = locking.lock(annotation, expected_version)
         _check_editable(user, locked)
         if evidence is None:
             evidence = _find_or_add_evidence(
@@ -404,7 +407,7 @@ def detach_evidence(
     expected_version: int | None = None,
 ) -> Annotation:
     with transaction.atomic():
-        locked = concurrency.lock(annotation, expected_version)
+        locked = locking.lock(annotation, expected_version)
         _check_editable(user, locked)
         links = EvidenceLink.objects.filter(annotation=locked, evidence_id=evidence_id)
         # An id past the database's range names nothing (SQLite cannot even compare it).

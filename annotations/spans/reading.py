@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import CharField, Func
 
-from annotations import workflow
 from annotations.models import Annotation, AnnotationLink, EvidenceLink, ReviewEvent
-from annotations.shape import ANNOTATION_FIELDS, ISO_UTC_PATTERN
+from annotations.review import workflow
+from annotations.spans.shape import ANNOTATION_FIELDS, ISO_UTC_PATTERN
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

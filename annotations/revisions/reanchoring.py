@@ -33,7 +33,7 @@ from typing import Literal
 
 import diff_match_patch
 
-from annotations import anchoring
+from annotations.spans import anchoring
 
 Kind = Literal["mapped", "found", "proposed", "orphaned"]
 

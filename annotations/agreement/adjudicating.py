@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from annotations import anchoring, linking, permissions, workflow
+from annotations.access import permissions
 from annotations.choices import Anchor, AssignmentState, Label, Origin, Status
 from annotations.models import (
     Adjudication,
@@ -36,6 +36,8 @@ from annotations.models import (
     Assignment,
     EvidenceLink,
 )
+from annotations.review import workflow
+from annotations.spans import anchoring, linking
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotations import concurrency, permissions, statuses
+from annotations.access import permissions
 from annotations.choices import Anchor, Origin, Status
-from annotations.models import Annotation, ReviewEvent
-from annotations.statuses import TRANSITIONS
+from annotations.common import concurrency
+from annotations.models import Annotation, ReviewEvent, locking
+from annotations.review import statuses
+from annotations.review.statuses import TRANSITIONS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -119,7 +121,7 @@ def perform(
     transition = TRANSITIONS[name]
     note = note.strip()
     with transaction.atomic():
-        locked = concurrency.lock(annotation, expected_version)
+        locked = locking.lock(annotation, expected_version)
         check(name, annotation=locked, user=user, note=note)
         now = timezone.now()
         from_status = locked.status
